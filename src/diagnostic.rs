@@ -1,0 +1,172 @@
+//! What linting produces: findings, notices about files, and their positions.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// How bad a finding is. Ordered: `Note < Warning < Error`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A point in a file: 1-based line, 1-based column counted in Unicode
+/// scalar values, and the 0-based byte offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub offset: usize,
+}
+
+/// A half-open byte range with its start and end positions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Span {
+    pub start: Position,
+    pub end: Position,
+}
+
+impl Span {
+    /// Builds a span from a byte range of `text`.
+    pub fn from_range(text: &str, start: usize, end: usize) -> Span {
+        Span {
+            start: position_at(text, start),
+            end: position_at(text, end.max(start)),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end.offset - self.start.offset
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The position of byte `offset` in `text` (clamped to the text and to a
+/// character boundary).
+pub fn position_at(text: &str, offset: usize) -> Position {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Position {
+        line: before.matches('\n').count() + 1,
+        column: before[line_start..].chars().count() + 1,
+        offset,
+    }
+}
+
+/// A suggested replacement for a byte range of the file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// One problem found in one file by one rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    pub fix: Option<Fix>,
+    /// Content-based identity of the finding, stable when lines move: see
+    /// [`fingerprint`].
+    pub fingerprint: String,
+}
+
+/// Why a file was skipped or only partly linted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoticeKind {
+    /// The file could not be read (permissions, vanished, not a file).
+    Unreadable,
+    /// The file looks binary (NUL bytes).
+    Binary,
+    /// The file is larger than the size limit.
+    TooLarge,
+    /// The file has syntax errors; only the parsable parts were linted.
+    SyntaxError,
+    /// The walker reported a problem (e.g. a symlink loop).
+    Walk,
+}
+
+impl NoticeKind {
+    /// Whether this notice means work was lost (exit code 2).
+    pub fn is_failure(self) -> bool {
+        matches!(self, NoticeKind::Unreadable | NoticeKind::Walk)
+    }
+}
+
+/// A note about a file rather than a finding in it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Notice {
+    pub path: String,
+    pub kind: NoticeKind,
+    pub message: String,
+}
+
+/// Content-based fingerprint: the rule, the file, the whitespace-normalised
+/// text of the finding's first line and how many identical (rule, text)
+/// pairs precede it in the file. Line numbers are left out on purpose so the
+/// fingerprint survives code moving up or down.
+pub fn fingerprint(rule_id: &str, path: &str, line_text: &str, occurrence: usize) -> String {
+    let normalized: Vec<&str> = line_text.split_whitespace().collect();
+    let mut hasher = Sha256::new();
+    for part in [rule_id, path, &normalized.join(" "), &occurrence.to_string()] {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    let digest = hasher.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        let text = "ab\né x\n";
+        assert_eq!(position_at(text, 0), Position { line: 1, column: 1, offset: 0 });
+        // 'x' is after a two-byte 'é' and a space: third character of line 2.
+        assert_eq!(position_at(text, 6), Position { line: 2, column: 3, offset: 6 });
+        // Offsets inside a multi-byte character snap back to its start.
+        assert_eq!(position_at(text, 4).offset, 3);
+    }
+
+    #[test]
+    fn fingerprint_ignores_indentation_but_not_content() {
+        let a = fingerprint("r", "a.py", "    x = eval(s)", 0);
+        assert_eq!(a, fingerprint("r", "a.py", "x  =  eval(s)", 0));
+        assert_ne!(a, fingerprint("r", "a.py", "x = eval(t)", 0));
+        assert_ne!(a, fingerprint("r", "a.py", "x = eval(s)", 1));
+        assert_ne!(a, fingerprint("r", "b.py", "x = eval(s)", 0));
+    }
+}

@@ -1,0 +1,194 @@
+//! `backlint test`: runs rules over annotated fixture files.
+//!
+//! A comment line `expect: RULE-ID[, …]` says the next code line must be
+//! flagged by each listed rule; `ok: RULE-ID[, …]` says it must not be.
+//! Every finding in a fixture must be expected. Every rule under test must
+//! have at least [`MIN_CASES`] expect and ok cases per language key.
+
+use crate::diagnostic::Finding;
+use crate::engine::lint_source;
+use crate::lang::Lang;
+use crate::rule::index::RuleSet;
+use crate::source::read_source;
+use crate::walk::discover;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::PathBuf;
+
+/// Cases each rule needs per language, flagged and clean.
+pub const MIN_CASES: usize = 3;
+
+/// One annotation: on `line` (1-based), about the code line `target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    pub line: usize,
+    pub target: usize,
+    pub rule: String,
+    pub expect: bool,
+}
+
+/// A reason `backlint test` fails.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Failure {
+    Missing { path: String, line: usize, annotation_line: usize, rule: String },
+    Unexpected { path: String, line: usize, rule: String, message: String, annotated_ok: bool },
+    UnknownRule { path: String, line: usize, rule: String },
+    TooFewCases { rule: String, language: String, expect: usize, ok: usize },
+    Unreadable { path: String, message: String },
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Missing { path, line, annotation_line, rule } => write!(
+                f,
+                "{path}:{line}: missing finding: `{rule}` did not flag this line (expected by `expect:` on line {annotation_line})"
+            ),
+            Failure::Unexpected { path, line, rule, message, annotated_ok } => write!(
+                f,
+                "{path}:{line}: unexpected finding: `{rule}` flagged this line{}: {message}",
+                if *annotated_ok { " although it is annotated `ok:`" } else { "" }
+            ),
+            Failure::UnknownRule { path, line, rule } => {
+                write!(f, "{path}:{line}: annotation names unknown rule `{rule}`")
+            }
+            Failure::TooFewCases { rule, language, expect, ok } => write!(
+                f,
+                "rule `{rule}` ({language}): {expect} `expect:` and {ok} `ok:` fixture cases; each needs at least {MIN_CASES}"
+            ),
+            Failure::Unreadable { path, message } => write!(f, "{path}: {message}"),
+        }
+    }
+}
+
+/// What a fixture run checked.
+#[derive(Debug, Default)]
+pub struct TestOutcome {
+    pub files: usize,
+    pub rules: usize,
+    pub expectations: usize,
+    pub failures: Vec<Failure>,
+}
+
+/// Reads the annotations of a fixture file.
+pub fn annotations(source: &str, comment: &str) -> Vec<Annotation> {
+    let lines: Vec<&str> = source.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(body) = line.trim_start().strip_prefix(comment) else { continue };
+        let body = body.trim();
+        let (expect, ids) = if let Some(ids) = body.strip_prefix("expect:") {
+            (true, ids)
+        } else if let Some(ids) = body.strip_prefix("ok:") {
+            (false, ids)
+        } else {
+            continue;
+        };
+        let Some(target) = (i + 1..lines.len()).find(|&j| is_code(lines[j], comment)) else { continue };
+        for rule in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            out.push(Annotation { line: i + 1, target: target + 1, rule: rule.to_string(), expect });
+        }
+    }
+    out
+}
+
+fn is_code(line: &str, comment: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty() && !t.starts_with(comment)
+}
+
+/// Runs every rule in `rules` over the fixtures under `dirs`.
+pub fn run(rules: &RuleSet, dirs: &[PathBuf]) -> TestOutcome {
+    let (files, _) = discover(dirs);
+    let mut outcome = TestOutcome { files: files.len(), rules: rules.rules.len(), ..Default::default() };
+    // (rule, language key) → (expect count, ok count)
+    let mut cases: BTreeMap<(String, &'static str), (usize, usize)> = BTreeMap::new();
+    for file in &files {
+        let display = file.path.to_string_lossy().replace('\\', "/");
+        let text = match read_source(&file.path, &display, u64::MAX) {
+            Ok(t) => t,
+            Err(n) => {
+                outcome.failures.push(Failure::Unreadable { path: display, message: n.message });
+                continue;
+            }
+        };
+        let notes = annotations(&text, file.lang.info().line_comment);
+        let findings = lint_source(rules, file.lang, &display, &text).findings;
+        outcome.expectations += notes.len();
+        compare(&display, &notes, &findings, rules, &mut outcome.failures);
+        for a in &notes {
+            let entry = cases.entry((a.rule.clone(), coverage_key(file.lang))).or_default();
+            if a.expect {
+                entry.0 += 1;
+            } else {
+                entry.1 += 1;
+            }
+        }
+    }
+    for rule in &rules.rules {
+        let keys: BTreeSet<&'static str> = rule.languages.iter().map(|l| coverage_key(*l)).collect();
+        for key in keys {
+            let (expect, ok) = cases.get(&(rule.id.clone(), key)).copied().unwrap_or_default();
+            if expect < MIN_CASES || ok < MIN_CASES {
+                outcome.failures.push(Failure::TooFewCases { rule: rule.id.clone(), language: key.into(), expect, ok });
+            }
+        }
+    }
+    outcome.failures.sort();
+    outcome
+}
+
+/// TypeScript and TSX fixtures count together.
+fn coverage_key(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Tsx => Lang::TypeScript.name(),
+        other => other.name(),
+    }
+}
+
+fn compare(path: &str, notes: &[Annotation], findings: &[Finding], rules: &RuleSet, failures: &mut Vec<Failure>) {
+    for a in notes {
+        if rules.rule(&a.rule).is_none() {
+            failures.push(Failure::UnknownRule { path: path.into(), line: a.line, rule: a.rule.clone() });
+            continue;
+        }
+        let flagged = findings.iter().any(|f| f.rule_id == a.rule && f.span.start.line == a.target);
+        if a.expect && !flagged {
+            failures.push(Failure::Missing {
+                path: path.into(),
+                line: a.target,
+                annotation_line: a.line,
+                rule: a.rule.clone(),
+            });
+        }
+    }
+    for f in findings {
+        let line = f.span.start.line;
+        let expected = notes.iter().any(|a| a.expect && a.rule == f.rule_id && a.target == line);
+        if !expected {
+            let annotated_ok = notes.iter().any(|a| !a.expect && a.rule == f.rule_id && a.target == line);
+            failures.push(Failure::Unexpected {
+                path: path.into(),
+                line,
+                rule: f.rule_id.clone(),
+                message: f.message.clone(),
+                annotated_ok,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotations_target_the_next_code_line() {
+        let src = "# expect: a, b\n# a plain comment\n\nx = 1\n# ok: a\ny = 2\n";
+        let notes = annotations(src, "#");
+        assert_eq!(notes.len(), 3);
+        assert_eq!(notes[0], Annotation { line: 1, target: 4, rule: "a".into(), expect: true });
+        assert_eq!(notes[1].rule, "b");
+        assert_eq!(notes[2], Annotation { line: 5, target: 6, rule: "a".into(), expect: false });
+    }
+}

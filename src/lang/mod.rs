@@ -1,0 +1,131 @@
+//! Languages backlint understands: one descriptor per language, one table.
+//!
+//! Adding a language means adding one module here with a [`LanguageInfo`],
+//! one entry in [`LANGUAGES`], and the grammar dependency in `Cargo.toml`.
+
+mod javascript;
+mod python;
+mod rust;
+mod typescript;
+
+use std::fmt;
+use std::path::Path;
+
+/// A source language (one tree-sitter grammar each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lang {
+    Python,
+    JavaScript,
+    TypeScript,
+    Tsx,
+    Rust,
+}
+
+/// Everything the engine needs to know about one language.
+pub struct LanguageInfo {
+    pub lang: Lang,
+    /// Name used in rule files and output (`python`, `typescript`, …).
+    pub name: &'static str,
+    /// File extensions, without the dot.
+    pub extensions: &'static [&'static str],
+    /// The tree-sitter grammar.
+    pub grammar: fn() -> tree_sitter::Language,
+    /// Line-comment token, used for suppressions and fixture annotations.
+    pub line_comment: &'static str,
+    /// Named node kinds a compile-time constant may consist of. A capture
+    /// constrained with `literal: true` must contain only these kinds.
+    pub constant_kinds: &'static [&'static str],
+}
+
+/// The one table of languages.
+pub const LANGUAGES: &[&LanguageInfo] = &[
+    &python::PYTHON,
+    &javascript::JAVASCRIPT,
+    &typescript::TYPESCRIPT,
+    &typescript::TSX,
+    &rust::RUST,
+];
+
+impl Lang {
+    /// All languages, in table order.
+    pub fn all() -> impl Iterator<Item = Lang> {
+        LANGUAGES.iter().map(|l| l.lang)
+    }
+
+    /// The descriptor of this language.
+    pub fn info(self) -> &'static LanguageInfo {
+        LANGUAGES
+            .iter()
+            .find(|l| l.lang == self)
+            .copied()
+            .unwrap_or(&python::PYTHON)
+    }
+
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// Languages a rule-file key stands for. `typescript` covers `.tsx` too,
+    /// because TSX is TypeScript with JSX and rules rarely care.
+    pub fn from_rule_key(key: &str) -> Option<&'static [Lang]> {
+        match key {
+            "python" => Some(&[Lang::Python]),
+            "javascript" => Some(&[Lang::JavaScript]),
+            "typescript" => Some(&[Lang::TypeScript, Lang::Tsx]),
+            "tsx" => Some(&[Lang::Tsx]),
+            "rust" => Some(&[Lang::Rust]),
+            _ => None,
+        }
+    }
+
+    /// The language of a path, decided by its extension.
+    pub fn from_path(path: &Path) -> Option<Lang> {
+        let ext = path.extension()?.to_str()?;
+        LANGUAGES
+            .iter()
+            .find(|l| l.extensions.contains(&ext))
+            .map(|l| l.lang)
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extensions_map_to_languages() {
+        let cases = [
+            ("a.py", Some(Lang::Python)),
+            ("a.pyi", Some(Lang::Python)),
+            ("a.ts", Some(Lang::TypeScript)),
+            ("a.mts", Some(Lang::TypeScript)),
+            ("a.cts", Some(Lang::TypeScript)),
+            ("a.tsx", Some(Lang::Tsx)),
+            ("a.js", Some(Lang::JavaScript)),
+            ("a.jsx", Some(Lang::JavaScript)),
+            ("a.mjs", Some(Lang::JavaScript)),
+            ("a.cjs", Some(Lang::JavaScript)),
+            ("a.rs", Some(Lang::Rust)),
+            ("a.go", None),
+            ("Makefile", None),
+        ];
+        for (path, want) in cases {
+            assert_eq!(Lang::from_path(Path::new(path)), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn every_grammar_loads_and_parses() {
+        for info in LANGUAGES {
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&(info.grammar)()).expect("grammar ABI");
+            assert!(parser.parse("x", None).is_some(), "{}", info.name);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! backlint: a static linter for backend code.
+//!
+//! The data flow is visible in the modules: [`walk`] discovers files,
+//! [`source`] reads them, [`engine`] parses and matches them against the
+//! [`rule`] set (through [`matcher`]), [`run`] collects the findings in a
+//! deterministic order, and [`render`] prints them.
+
+pub mod app;
+pub mod cli;
+pub mod diagnostic;
+pub mod engine;
+pub mod fixture;
+pub mod lang;
+pub mod matcher;
+pub mod render;
+pub mod rule;
+pub mod run;
+pub mod source;
+pub mod suppress;
+pub mod walk;

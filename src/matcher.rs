@@ -1,0 +1,260 @@
+//! Compiled matchers and their evaluation on a syntax tree.
+//!
+//! A [`Matcher`] answers "does this node match?". Relations walk ancestors
+//! or descendants with explicit cursors, never recursion over the input
+//! tree, so deep nesting cannot overflow the stack. Recursion happens only
+//! over the matcher itself, whose depth is fixed by the rule file.
+
+use crate::lang::LanguageInfo;
+use regex::Regex;
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, Query, QueryCursor};
+
+/// Captured nodes of one query match: (capture index, node).
+pub type Captures<'t> = Vec<(u32, Node<'t>)>;
+
+/// What one evaluation needs besides the matcher and the node.
+pub struct MatchContext<'a> {
+    pub source: &'a str,
+    pub lang: &'static LanguageInfo,
+    pub cursor: &'a mut QueryCursor,
+}
+
+/// A tree-sitter query plus constraints on its captures.
+pub struct QueryMatcher {
+    pub query: Query,
+    /// The query text, kept to find each pattern's root kind.
+    pub source: String,
+    pub constraints: Vec<(u32, CaptureConstraint)>,
+}
+
+/// Per-capture constraint (`where:` in rule files).
+#[derive(Default)]
+pub struct CaptureConstraint {
+    pub regex: Option<Regex>,
+    pub not_regex: Option<Regex>,
+    pub kinds: Vec<String>,
+    pub not_kinds: Vec<String>,
+    pub literal: Option<bool>,
+}
+
+/// How a relation looks for its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelationKind {
+    Inside,
+    NotInside,
+    Has,
+    NotHas,
+}
+
+pub struct Relation {
+    pub kind: RelationKind,
+    pub target: Matcher,
+    pub stop_by: Option<Matcher>,
+}
+
+/// A compiled sub-rule. Empty parts always hold.
+#[derive(Default)]
+pub struct Matcher {
+    pub kinds: Vec<String>,
+    pub regex: Option<Regex>,
+    pub not_regex: Option<Regex>,
+    pub query: Option<QueryMatcher>,
+    pub relations: Vec<Relation>,
+    pub all: Vec<Matcher>,
+    pub any: Vec<Matcher>,
+    pub not: Option<Box<Matcher>>,
+}
+
+impl Matcher {
+    /// Whether `node` matches, ignoring captures.
+    pub fn matches(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
+        if self.query.is_some() {
+            !self.match_captures(node, ctx).is_empty()
+        } else {
+            self.node_parts_hold(node, ctx) && self.structure_holds(node, ctx)
+        }
+    }
+
+    /// Every set of captures with which `node` matches (an empty list when
+    /// it does not). A matcher without a query yields one empty set.
+    pub fn match_captures<'t>(
+        &self,
+        node: Node<'t>,
+        ctx: &mut MatchContext<'_>,
+    ) -> Vec<Captures<'t>> {
+        if !self.node_parts_hold(node, ctx) {
+            return Vec::new();
+        }
+        let found = match &self.query {
+            Some(q) => q.matches_at(node, ctx),
+            None => vec![Vec::new()],
+        };
+        if found.is_empty() || !self.structure_holds(node, ctx) {
+            return Vec::new();
+        }
+        found
+    }
+
+    fn node_parts_hold(&self, node: Node<'_>, ctx: &MatchContext<'_>) -> bool {
+        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k == node.kind()) {
+            return false;
+        }
+        if self.regex.is_some() || self.not_regex.is_some() {
+            let text = node_text(node, ctx.source);
+            if self.regex.as_ref().is_some_and(|r| !r.is_match(text)) {
+                return false;
+            }
+            if self.not_regex.as_ref().is_some_and(|r| r.is_match(text)) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Relations and composites.
+    fn structure_holds(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
+        self.relations.iter().all(|r| r.holds(node, ctx))
+            && self.all.iter().all(|m| m.matches(node, ctx))
+            && (self.any.is_empty() || self.any.iter().any(|m| m.matches(node, ctx)))
+            && !self.not.as_ref().is_some_and(|m| m.matches(node, ctx))
+    }
+}
+
+impl QueryMatcher {
+    pub fn query_source(&self) -> &str {
+        &self.source
+    }
+
+    /// Matches whose pattern is rooted at `node` and whose captures satisfy
+    /// the constraints. Results are collected before returning so the
+    /// shared cursor is free for nested matchers.
+    pub fn matches_at<'t>(&self, node: Node<'t>, ctx: &mut MatchContext<'_>) -> Vec<Captures<'t>> {
+        ctx.cursor.set_max_start_depth(Some(0));
+        let mut raw: Vec<Captures<'t>> = Vec::new();
+        {
+            let mut it = ctx.cursor.matches(&self.query, node, ctx.source.as_bytes());
+            while let Some(m) = it.next() {
+                raw.push(m.captures().iter().map(|c| (c.index, c.node)).collect());
+            }
+        }
+        ctx.cursor.set_max_start_depth(None);
+        raw.retain(|caps| self.constraints_hold(caps, ctx));
+        raw
+    }
+
+    fn constraints_hold(&self, caps: &Captures<'_>, ctx: &MatchContext<'_>) -> bool {
+        self.constraints.iter().all(|(index, c)| {
+            caps.iter()
+                .filter(|(i, _)| i == index)
+                .all(|(_, node)| c.holds(*node, ctx))
+        })
+    }
+}
+
+impl CaptureConstraint {
+    fn holds(&self, node: Node<'_>, ctx: &MatchContext<'_>) -> bool {
+        let text = node_text(node, ctx.source);
+        if self.regex.as_ref().is_some_and(|r| !r.is_match(text)) {
+            return false;
+        }
+        if self.not_regex.as_ref().is_some_and(|r| r.is_match(text)) {
+            return false;
+        }
+        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k == node.kind()) {
+            return false;
+        }
+        if self.not_kinds.iter().any(|k| k == node.kind()) {
+            return false;
+        }
+        match self.literal {
+            Some(want) => is_constant(node, ctx.lang) == want,
+            None => true,
+        }
+    }
+}
+
+impl Relation {
+    fn holds(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
+        match self.kind {
+            RelationKind::Inside => self.find_ancestor(node, ctx),
+            RelationKind::NotInside => !self.find_ancestor(node, ctx),
+            RelationKind::Has => self.find_descendant(node, ctx),
+            RelationKind::NotHas => !self.find_descendant(node, ctx),
+        }
+    }
+
+    /// Walks up from the parent; the target is tested before `stop-by`, so
+    /// `inside: async fn, stop-by: any fn` means "the nearest fn is async".
+    fn find_ancestor(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
+        let mut current = node.parent();
+        while let Some(ancestor) = current {
+            if self.target.matches(ancestor, ctx) {
+                return true;
+            }
+            if self.stop_by.as_ref().is_some_and(|s| s.matches(ancestor, ctx)) {
+                return false;
+            }
+            current = ancestor.parent();
+        }
+        false
+    }
+
+    /// Depth-first over the descendants with a cursor; a descendant matching
+    /// `stop-by` is not entered.
+    fn find_descendant(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
+        let mut cursor = node.walk();
+        if !cursor.goto_first_child() {
+            return false;
+        }
+        loop {
+            let current = cursor.node();
+            if self.target.matches(current, ctx) {
+                return true;
+            }
+            let stop = self.stop_by.as_ref().is_some_and(|s| s.matches(current, ctx));
+            if !stop && cursor.goto_first_child() {
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() || cursor.node() == node {
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+/// The source text of a node (empty if the range is not valid UTF-8).
+pub fn node_text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
+    source.get(node.byte_range()).unwrap_or("")
+}
+
+/// Whether a node is a compile-time constant: all its named descendants
+/// (itself included) are of the language's constant kinds.
+pub fn is_constant(node: Node<'_>, lang: &LanguageInfo) -> bool {
+    let mut cursor = node.walk();
+    loop {
+        let current = cursor.node();
+        if current.is_named() && !lang.constant_kinds.contains(&current.kind()) {
+            return false;
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == node {
+                return true;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return true;
+            }
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! Turns a parsed [`RuleFile`] into a [`LoadedRule`], checking everything
+//! that can be checked before linting: languages, queries, node kinds,
+//! regexes, capture names. Each error points at the YAML that caused it.
+
+use super::error::{line_span, offset_of, RuleFileError};
+use super::schema::{CaptureSpec, MatcherSpec, OneOrMany, Precision, RuleFile};
+use super::{LanguageMatcher, LoadedRule, Rule};
+use crate::diagnostic::Severity;
+use crate::lang::Lang;
+use crate::matcher::{CaptureConstraint, Matcher, QueryMatcher, Relation, RelationKind};
+use miette::{NamedSource, SourceSpan};
+use regex::Regex;
+use serde_saphyr::{Location, Spanned};
+use std::sync::OnceLock;
+use tree_sitter::Query;
+
+/// Compiles rule files, holding the file's name and text for error spans.
+pub struct Compiler<'a> {
+    pub origin: &'a str,
+    pub text: &'a str,
+}
+
+/// `{{name}}` placeholders in messages and fixes.
+pub fn placeholder_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}").expect("static regex"))
+}
+
+fn id_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"^[a-z0-9]+(-[a-z0-9]+)*$").expect("static regex"))
+}
+
+impl<'a> Compiler<'a> {
+    /// Parses and compiles one rule file.
+    pub fn compile_text(&self) -> Result<LoadedRule, Box<RuleFileError>> {
+        let file: RuleFile = serde_saphyr::from_str(self.text).map_err(|e| {
+            let offset = e
+                .location()
+                .map_or(0, |l| offset_of(self.text, l.line(), l.column()));
+            self.error_at_line(offset, yaml_message(&e), "here", None)
+        })?;
+        self.compile(file)
+    }
+
+    fn compile(&self, file: RuleFile) -> Result<LoadedRule, Box<RuleFileError>> {
+        if !id_regex().is_match(&file.id.value) {
+            return Err(self.error(
+                &file.id.referenced,
+                file.id.value.len(),
+                format!("rule id `{}` is not kebab-case", file.id.value),
+                "invalid id",
+                Some("use lowercase words joined by `-`, e.g. `sql-injection`".into()),
+            ));
+        }
+        let mut matchers = Vec::new();
+        let mut languages = Vec::new();
+        for (key, spec) in &file.matchers {
+            for part in key.split(',').map(str::trim) {
+                let Some(langs) = Lang::from_rule_key(part) else {
+                    return Err(self.error_at_line(
+                        self.loc_offset(&spec.referenced),
+                        format!("unknown language `{part}` in `match`"),
+                        "the matcher under this language key",
+                        Some("languages: python, javascript, typescript, tsx, rust".into()),
+                    ));
+                };
+                for &lang in langs {
+                    if languages.contains(&lang) {
+                        return Err(self.error_at_line(
+                            self.loc_offset(&spec.referenced),
+                            format!("language `{lang}` has two matchers in `match`"),
+                            "second matcher",
+                            None,
+                        ));
+                    }
+                    languages.push(lang);
+                    matchers.push(self.top_level(spec, lang, &file)?);
+                }
+            }
+        }
+        if matchers.is_empty() {
+            return Err(self.error(
+                &file.id.referenced,
+                file.id.value.len(),
+                "`match` has no languages".into(),
+                "this rule matches nothing",
+                None,
+            ));
+        }
+        languages.sort();
+        matchers.sort_by_key(|m| m.lang);
+        let precision = file.precision.unwrap_or(match file.severity {
+            Severity::Error => Precision::High,
+            _ => Precision::Medium,
+        });
+        Ok(LoadedRule {
+            rule: Rule {
+                id: file.id.value,
+                summary: file.summary,
+                severity: file.severity,
+                category: file.category,
+                message: file.message.value,
+                docs: file.docs,
+                references: file.references,
+                precision,
+                fix: file.fix.map(|f| f.value),
+                languages,
+                origin: self.origin.to_string(),
+            },
+            matchers,
+        })
+    }
+
+    fn top_level(
+        &self,
+        spec: &Spanned<MatcherSpec>,
+        lang: Lang,
+        file: &RuleFile,
+    ) -> Result<LanguageMatcher, Box<RuleFileError>> {
+        if spec.value.query.is_none() {
+            return Err(self.error_at_line(
+                self.loc_offset(&spec.referenced),
+                "a top-level matcher needs a `query`".into(),
+                "matcher without query",
+                Some("the query decides which nodes the rule is tried on".into()),
+            ));
+        }
+        let matcher = self.matcher(spec, lang, Context::TopLevel)?;
+        let capture_names: Vec<String> = matcher
+            .query
+            .as_ref()
+            .map(|q| q.query.capture_names().iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default();
+        let templates = std::iter::once(&file.message).chain(file.fix.as_ref());
+        for template in templates {
+            for cap in placeholder_regex().captures_iter(&template.value) {
+                let name = &cap[1];
+                if !capture_names.iter().any(|c| c == name) {
+                    return Err(self.error(
+                        &template.referenced,
+                        template.value.len().min(80),
+                        format!("`{{{{{name}}}}}` names a capture that the {lang} query does not define"),
+                        "used here",
+                        Some(format!("define `@{name}` in the query, or remove the placeholder")),
+                    ));
+                }
+            }
+        }
+        Ok(LanguageMatcher {
+            lang,
+            matcher,
+            anchors: spec.value.anchors.clone().unwrap_or_default(),
+            capture_names,
+        })
+    }
+
+    fn matcher(
+        &self,
+        spec: &Spanned<MatcherSpec>,
+        lang: Lang,
+        context: Context,
+    ) -> Result<Matcher, Box<RuleFileError>> {
+        let s = &spec.value;
+        let here = self.loc_offset(&spec.referenced);
+        if s.anchors.is_some() && context != Context::TopLevel {
+            return Err(self.error_at_line(here, "`anchors` is only allowed on a top-level matcher".into(), "nested matcher", None));
+        }
+        if s.stop_by.is_some() && context != Context::Relation {
+            return Err(self.error_at_line(here, "`stop-by` is only allowed inside `inside`/`not-inside`/`has`/`not-has`".into(), "not a relation", None));
+        }
+        let grammar = (lang.info().grammar)();
+        let kinds = self.kinds(s.kind.as_ref(), &grammar, lang, here)?;
+        let query = match &s.query {
+            Some(q) => Some(self.query(q, lang, &grammar, &s.where_)?),
+            None => {
+                if let Some((name, c)) = s.where_.iter().next() {
+                    return Err(self.error_at_line(self.loc_offset(&c.referenced), format!("`where` constrains capture `{name}` but this matcher has no `query`"), "constraint without query", None));
+                }
+                None
+            }
+        };
+        let mut relations = Vec::new();
+        for (kind, rel) in [
+            (RelationKind::Inside, &s.inside),
+            (RelationKind::NotInside, &s.not_inside),
+            (RelationKind::Has, &s.has),
+            (RelationKind::NotHas, &s.not_has),
+        ] {
+            if let Some(rel) = rel {
+                let stop_by = match &rel.value.stop_by {
+                    Some(stop) => Some(self.matcher(stop, lang, Context::Nested)?),
+                    None => None,
+                };
+                relations.push(Relation {
+                    kind,
+                    target: self.matcher(rel, lang, Context::Relation)?,
+                    stop_by,
+                });
+            }
+        }
+        let list = |items: &Option<Vec<Spanned<MatcherSpec>>>| -> Result<Vec<Matcher>, Box<RuleFileError>> {
+            items
+                .iter()
+                .flatten()
+                .map(|m| self.matcher(m, lang, Context::Nested))
+                .collect()
+        };
+        Ok(Matcher {
+            kinds,
+            regex: self.regex(s.regex.as_ref())?,
+            not_regex: self.regex(s.not_regex.as_ref())?,
+            query,
+            relations,
+            all: list(&s.all)?,
+            any: list(&s.any)?,
+            not: match &s.not {
+                Some(m) => Some(Box::new(self.matcher(m, lang, Context::Nested)?)),
+                None => None,
+            },
+        })
+    }
+
+    fn kinds(
+        &self,
+        kind: Option<&OneOrMany>,
+        grammar: &tree_sitter::Language,
+        lang: Lang,
+        here: usize,
+    ) -> Result<Vec<String>, Box<RuleFileError>> {
+        let kinds = kind.map(OneOrMany::to_vec).unwrap_or_default();
+        for k in &kinds {
+            if grammar.id_for_node_kind(k, true) == 0 {
+                let at = self.text[here..].find(k.as_str()).map_or(here, |i| here + i);
+                return Err(self.error(
+                    &Location::UNKNOWN,
+                    0,
+                    format!("`{k}` is not a node kind of the {lang} grammar"),
+                    "unknown kind",
+                    None,
+                )
+                .with_span((at, k.len()).into()));
+            }
+        }
+        Ok(kinds)
+    }
+
+    fn query(
+        &self,
+        q: &Spanned<String>,
+        lang: Lang,
+        grammar: &tree_sitter::Language,
+        where_: &std::collections::BTreeMap<String, Spanned<CaptureSpec>>,
+    ) -> Result<QueryMatcher, Box<RuleFileError>> {
+        let start = self.loc_offset(&q.referenced);
+        let query = Query::new(grammar, &q.value).map_err(|e| {
+            let line = q.value.lines().nth(e.row).unwrap_or("").trim();
+            let at = if line.is_empty() { None } else { self.text[start..].find(line).map(|i| start + i) };
+            let span = match at {
+                Some(at) => SourceSpan::from((at, line.len())),
+                None => line_span(self.text, start),
+            };
+            let message = e.message.lines().next().unwrap_or("").to_string();
+            Box::new(RuleFileError {
+                message: format!("the {lang} query does not compile: {:?} error{}", e.kind, if message.is_empty() { String::new() } else { format!(" at `{message}`") }),
+                source_code: self.source(),
+                span,
+                label: "in this line of the query".into(),
+                help: Some("check node and field names with `tree-sitter parse` or the grammar's node-types.json".into()),
+            })
+        })?;
+        for pattern in 0..query.pattern_count() {
+            if let Some(p) = query.general_predicates(pattern).first() {
+                let name = format!("#{}", p.operator);
+                let at = self.text[start..].find(&name).map_or(start, |i| start + i);
+                return Err(self.error(&Location::UNKNOWN, 0, format!("unknown query predicate `{name}`"), "not supported", Some("supported: #eq?, #not-eq?, #match?, #not-match?, #any-of?, #not-any-of?; use `where:` for more".into())).with_span((at, name.len()).into()));
+            }
+        }
+        let mut constraints = Vec::new();
+        for (name, c) in where_ {
+            let Some(index) = query.capture_index_for_name(name) else {
+                let at = self.loc_offset(&c.referenced);
+                let key_at = self.text[..at].rfind(name.as_str()).unwrap_or(at);
+                return Err(self.error(&Location::UNKNOWN, 0, format!("`where` names capture `{name}`, which the {lang} query does not define"), "unknown capture", Some(format!("captures are written `@{name}` in the query"))).with_span((key_at, name.len()).into()));
+            };
+            let spec = &c.value;
+            constraints.push((
+                index,
+                CaptureConstraint {
+                    regex: self.regex(spec.regex.as_ref())?,
+                    not_regex: self.regex(spec.not_regex.as_ref())?,
+                    kinds: self.kinds(spec.kind.as_ref(), grammar, lang, self.loc_offset(&c.referenced))?,
+                    not_kinds: self.kinds(spec.not_kind.as_ref(), grammar, lang, self.loc_offset(&c.referenced))?,
+                    literal: spec.literal,
+                },
+            ));
+        }
+        Ok(QueryMatcher { query, source: q.value.clone(), constraints })
+    }
+
+    fn regex(&self, r: Option<&Spanned<String>>) -> Result<Option<Regex>, Box<RuleFileError>> {
+        let Some(r) = r else { return Ok(None) };
+        Regex::new(&r.value).map(Some).map_err(|e| {
+            let last = e.to_string().lines().last().unwrap_or("").to_string();
+            self.error_at_line(self.loc_offset(&r.referenced), format!("invalid regex: {last}"), "this regex", None)
+        })
+    }
+
+    fn loc_offset(&self, loc: &Location) -> usize {
+        offset_of(self.text, loc.line(), loc.column())
+    }
+
+    fn source(&self) -> NamedSource<String> {
+        NamedSource::new(self.origin, self.text.to_string()).with_language("yaml")
+    }
+
+    fn error(&self, loc: &Location, len: usize, message: String, label: &str, help: Option<String>) -> Box<RuleFileError> {
+        let offset = self.loc_offset(loc);
+        Box::new(RuleFileError {
+            message,
+            source_code: self.source(),
+            span: (offset, len.min(self.text.len() - offset)).into(),
+            label: label.into(),
+            help,
+        })
+    }
+
+    fn error_at_line(&self, offset: usize, message: String, label: &str, help: Option<String>) -> Box<RuleFileError> {
+        Box::new(RuleFileError {
+            message,
+            source_code: self.source(),
+            span: line_span(self.text, offset),
+            label: label.into(),
+            help,
+        })
+    }
+}
+
+impl RuleFileError {
+    fn with_span(mut self: Box<Self>, span: SourceSpan) -> Box<Self> {
+        self.span = span;
+        self
+    }
+}
+
+/// Where a matcher sits in the rule, which decides the keys it may use.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    TopLevel,
+    Relation,
+    Nested,
+}
+
+/// serde-saphyr's message without its own location suffix (we show a span).
+fn yaml_message(e: &serde_saphyr::Error) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("invalid YAML");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    // Drop serde-saphyr's own "line N column M: " prefix; the span shows it.
+    let first = match first.find(": ") {
+        Some(i) if first.starts_with("line ") => &first[i + 2..],
+        _ => first,
+    };
+    match first.find(" at line ") {
+        Some(i) => first[..i].to_string(),
+        None => first.to_string(),
+    }
+}

@@ -1,0 +1,217 @@
+//! The compiled rule set and its per-language dispatch index.
+//!
+//! Each rule's top-level query is bucketed by the node kinds its patterns
+//! can start at, so one traversal of a file tries at each node only the
+//! rules that could match there. Rules also carry literal anchors; an
+//! Aho-Corasick pass over the file bytes switches off the rules whose
+//! anchors are absent, and a file with no live rule is not parsed at all.
+
+use super::schema::Category;
+use super::{LanguageMatcher, LoadedRule, Rule};
+use crate::lang::Lang;
+use aho_corasick::AhoCorasick;
+use std::collections::BTreeMap;
+
+/// A rule's matcher for one language, with its rule's index.
+pub struct Entry {
+    pub rule: usize,
+    pub matcher: LanguageMatcher,
+}
+
+/// All rules that apply to one language, indexed for dispatch.
+pub struct LangIndex {
+    pub entries: Vec<Entry>,
+    by_kind: Vec<Vec<u32>>,
+    any_kind: Vec<u32>,
+    anchors: Option<AhoCorasick>,
+    anchor_owners: Vec<Vec<u32>>,
+    unanchored: Vec<u32>,
+}
+
+/// Which rules to run: ids or categories to select and to ignore.
+#[derive(Debug, Default, Clone)]
+pub struct Selection {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+/// The rules of one run, compiled and indexed.
+pub struct RuleSet {
+    /// Rule metadata, sorted by id.
+    pub rules: Vec<Rule>,
+    langs: BTreeMap<Lang, LangIndex>,
+}
+
+impl RuleSet {
+    /// Builds the set from loaded rules, keeping those the selection allows.
+    /// Unknown ids or categories in the selection are an error.
+    pub fn build(loaded: Vec<LoadedRule>, selection: &Selection) -> Result<RuleSet, String> {
+        for name in selection.select.iter().chain(&selection.ignore) {
+            if Category::parse(name).is_none() && !loaded.iter().any(|r| &r.rule.id == name) {
+                return Err(format!("unknown rule or category `{name}` in --select/--ignore (see `backlint rules`)"));
+            }
+        }
+        let selects = |rule: &Rule, names: &[String]| {
+            names.iter().any(|n| *n == rule.id || *n == rule.category.as_str())
+        };
+        let mut kept: Vec<LoadedRule> = loaded
+            .into_iter()
+            .filter(|r| selection.select.is_empty() || selects(&r.rule, &selection.select))
+            .filter(|r| !selects(&r.rule, &selection.ignore))
+            .collect();
+        kept.sort_by(|a, b| a.rule.id.cmp(&b.rule.id));
+        let mut rules = Vec::new();
+        let mut per_lang: BTreeMap<Lang, Vec<Entry>> = BTreeMap::new();
+        for (index, loaded) in kept.into_iter().enumerate() {
+            rules.push(loaded.rule);
+            for matcher in loaded.matchers {
+                per_lang.entry(matcher.lang).or_default().push(Entry { rule: index, matcher });
+            }
+        }
+        let langs = per_lang
+            .into_iter()
+            .map(|(lang, entries)| (lang, LangIndex::new(lang, entries)))
+            .collect();
+        Ok(RuleSet { rules, langs })
+    }
+
+    /// The index for a language, if any rule applies to it.
+    pub fn for_lang(&self, lang: Lang) -> Option<&LangIndex> {
+        self.langs.get(&lang)
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Index of a rule by id (SARIF `ruleIndex`).
+    pub fn rule_index(&self, id: &str) -> Option<usize> {
+        self.rules.iter().position(|r| r.id == id)
+    }
+}
+
+impl LangIndex {
+    fn new(lang: Lang, entries: Vec<Entry>) -> LangIndex {
+        let grammar = (lang.info().grammar)();
+        let kind_count = grammar.node_kind_count();
+        let mut by_kind: Vec<Vec<u32>> = vec![Vec::new(); kind_count];
+        let mut any_kind = Vec::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut anchor_owners: Vec<Vec<u32>> = Vec::new();
+        let mut unanchored = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let i = i as u32;
+            match root_kind_ids(&entry.matcher, &grammar) {
+                Some(ids) => {
+                    for id in ids {
+                        if let Some(bucket) = by_kind.get_mut(id as usize) {
+                            if !bucket.contains(&i) {
+                                bucket.push(i);
+                            }
+                        }
+                    }
+                }
+                None => any_kind.push(i),
+            }
+            if entry.matcher.anchors.is_empty() {
+                unanchored.push(i);
+            }
+            for anchor in &entry.matcher.anchors {
+                match patterns.iter().position(|p| p == anchor) {
+                    Some(p) => anchor_owners[p].push(i),
+                    None => {
+                        patterns.push(anchor.clone());
+                        anchor_owners.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let anchors = if patterns.is_empty() { None } else { AhoCorasick::new(&patterns).ok() };
+        LangIndex { entries, by_kind, any_kind, anchors, anchor_owners, unanchored }
+    }
+
+    /// Which entries can match in a file with these bytes (by anchors).
+    pub fn live_entries(&self, bytes: &[u8]) -> Vec<bool> {
+        let mut live = vec![false; self.entries.len()];
+        for &i in &self.unanchored {
+            live[i as usize] = true;
+        }
+        if let Some(ac) = &self.anchors {
+            let mut seen = vec![false; self.anchor_owners.len()];
+            let mut remaining = seen.len();
+            for m in ac.find_overlapping_iter(bytes) {
+                let p = m.pattern().as_usize();
+                if !seen[p] {
+                    seen[p] = true;
+                    remaining -= 1;
+                    for &i in &self.anchor_owners[p] {
+                        live[i as usize] = true;
+                    }
+                    if remaining == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        live
+    }
+
+    /// Entries whose patterns can start at a node of this kind, then those
+    /// that can start anywhere.
+    pub fn candidates(&self, kind_id: u16) -> impl Iterator<Item = u32> + '_ {
+        self.by_kind
+            .get(kind_id as usize)
+            .into_iter()
+            .flatten()
+            .chain(&self.any_kind)
+            .copied()
+    }
+}
+
+/// Node kind ids each pattern of the matcher's query starts at, or `None`
+/// when some pattern can start anywhere (wildcards, alternations,
+/// supertypes): such rules are tried at every node.
+fn root_kind_ids(matcher: &LanguageMatcher, grammar: &tree_sitter::Language) -> Option<Vec<u16>> {
+    let query = matcher.matcher.query.as_ref()?;
+    let source = query.query_source();
+    let supertypes = grammar.supertypes();
+    let mut ids = Vec::new();
+    for pattern in 0..query.query.pattern_count() {
+        let start = query.query.start_byte_for_pattern(pattern);
+        let name = pattern_root_name(source.get(start..)?)?;
+        let id = grammar.id_for_node_kind(name, true);
+        if id == 0 || supertypes.contains(&id) {
+            return None;
+        }
+        for kind in 0..grammar.node_kind_count() as u16 {
+            if grammar.node_kind_is_named(kind) && grammar.node_kind_for_id(kind) == Some(name) {
+                ids.push(kind);
+            }
+        }
+    }
+    Some(ids)
+}
+
+/// `(call_expression ...)` → `call_expression`; anything else → `None`.
+fn pattern_root_name(pattern: &str) -> Option<&str> {
+    let rest = pattern.trim_start().strip_prefix('(')?.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    let name = &rest[..end];
+    (!name.is_empty() && name != "_").then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pattern_root_name;
+
+    #[test]
+    fn root_names_come_from_simple_patterns_only() {
+        assert_eq!(pattern_root_name("(call function: (x))"), Some("call"));
+        assert_eq!(pattern_root_name("  ( call_expression)"), Some("call_expression"));
+        assert_eq!(pattern_root_name("(_) @x"), None);
+        assert_eq!(pattern_root_name("[(a) (b)]"), None);
+        assert_eq!(pattern_root_name("\"async\""), None);
+    }
+}

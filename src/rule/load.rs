@@ -1,0 +1,84 @@
+//! Where rules come from: the built-in set embedded at build time and any
+//! extra directories given with `--rules`.
+
+use super::compile::Compiler;
+use super::error::{RuleFileError, RuleLoadError};
+use super::LoadedRule;
+use miette::NamedSource;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// One rule file's name and text.
+pub struct RuleSource {
+    pub origin: String,
+    pub text: String,
+}
+
+/// The built-in rule files.
+pub fn builtin_sources() -> Vec<RuleSource> {
+    BUILTIN_RULES
+        .iter()
+        .map(|(origin, text)| RuleSource { origin: origin.to_string(), text: text.to_string() })
+        .collect()
+}
+
+/// Every `*.yaml`/`*.yml` file below `dir`, sorted by path.
+pub fn dir_sources(dir: &Path) -> Result<Vec<RuleSource>, RuleLoadError> {
+    if !dir.is_dir() {
+        return Err(RuleLoadError::MissingDir(dir.display().to_string()));
+    }
+    let mut paths: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .build()
+        .filter_map(Result::ok)
+        .map(ignore::DirEntry::into_path)
+        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(|source| RuleLoadError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            Ok(RuleSource { origin: path.display().to_string(), text })
+        })
+        .collect()
+}
+
+/// Compiles every source; all errors are returned, not just the first.
+/// A rule id defined twice is an error at the second definition.
+pub fn compile_all(sources: &[RuleSource]) -> Result<Vec<LoadedRule>, Vec<RuleLoadError>> {
+    let mut rules: Vec<LoadedRule> = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for source in sources {
+        let compiler = Compiler { origin: &source.origin, text: &source.text };
+        match compiler.compile_text() {
+            Ok(rule) => {
+                if let Some(first) = seen.get(&rule.rule.id) {
+                    let at = source.text.find(&rule.rule.id).unwrap_or(0);
+                    errors.push(RuleLoadError::File(Box::new(RuleFileError {
+                        message: format!("rule id `{}` is already defined in {first}", rule.rule.id),
+                        source_code: NamedSource::new(&source.origin, source.text.clone()),
+                        span: (at, rule.rule.id.len()).into(),
+                        label: "duplicate id".into(),
+                        help: Some("rule ids must be unique across all rule directories".into()),
+                    })));
+                    continue;
+                }
+                seen.insert(rule.rule.id.clone(), source.origin.clone());
+                rules.push(rule);
+            }
+            Err(e) => errors.push(RuleLoadError::File(e)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,69 @@
+//! Rules: the YAML format ([`schema`]), its compilation into matchers
+//! ([`compile`]), where rule files come from ([`load`]) and the per-language
+//! dispatch index the engine uses ([`index`]).
+
+pub mod compile;
+pub mod error;
+pub mod index;
+pub mod load;
+pub mod schema;
+
+use crate::diagnostic::Severity;
+use crate::lang::Lang;
+use crate::matcher::Matcher;
+pub use schema::{Category, Precision, References};
+
+/// A rule's metadata: what it reports and how it is documented.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub summary: String,
+    pub severity: Severity,
+    pub category: Category,
+    pub message: String,
+    pub docs: String,
+    pub references: References,
+    pub precision: Precision,
+    pub fix: Option<String>,
+    /// Languages in table order, without duplicates.
+    pub languages: Vec<Lang>,
+    /// Where the rule came from (`rules/python/x.yaml` for built-ins).
+    pub origin: String,
+}
+
+impl Rule {
+    /// The first reference link, else the CWE page: used as `helpUri`.
+    pub fn help_uri(&self) -> Option<String> {
+        self.references.links.first().cloned().or_else(|| {
+            self.references
+                .cwe
+                .first()
+                .map(|n| format!("https://cwe.mitre.org/data/definitions/{n}.html"))
+        })
+    }
+
+    /// Language names for display, collapsing `typescript`+`tsx`.
+    pub fn language_names(&self) -> Vec<&'static str> {
+        self.languages
+            .iter()
+            .filter(|l| !(**l == Lang::Tsx && self.languages.contains(&Lang::TypeScript)))
+            .map(|l| l.name())
+            .collect()
+    }
+}
+
+/// The compiled matcher of one rule for one language.
+pub struct LanguageMatcher {
+    pub lang: Lang,
+    pub matcher: Matcher,
+    /// Prefilter literals: the rule runs only if one occurs in the file.
+    pub anchors: Vec<String>,
+    /// Capture names of the top-level query, by capture index.
+    pub capture_names: Vec<String>,
+}
+
+/// A rule with its matchers, as loaded from one file.
+pub struct LoadedRule {
+    pub rule: Rule,
+    pub matchers: Vec<LanguageMatcher>,
+}

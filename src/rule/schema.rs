@@ -1,0 +1,179 @@
+//! The rule file format, as serde reads it. These types mirror the YAML one
+//! to one; [`super::compile`] turns them into matchers. Every struct denies
+//! unknown keys so a typo is an error, not a silently ignored constraint.
+
+use crate::diagnostic::Severity;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+
+/// One rule file: `rules/<language>/<id>.yaml` or `rules/multi/<id>.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleFile {
+    /// Unique kebab-case id.
+    pub id: Spanned<String>,
+    /// One line for `backlint rules` and SARIF `shortDescription`.
+    pub summary: String,
+    pub severity: Severity,
+    pub category: Category,
+    /// Finding message; `{{name}}` inserts the text of capture `@name`.
+    pub message: Spanned<String>,
+    /// Markdown: why it matters, how to fix, a bad and a good example.
+    pub docs: String,
+    #[serde(default)]
+    pub references: References,
+    /// How often a finding of this rule is a true problem.
+    #[serde(default)]
+    pub precision: Option<Precision>,
+    /// Replacement for the reported node; `{{name}}` inserts capture text.
+    #[serde(default)]
+    pub fix: Option<Spanned<String>>,
+    /// Matchers keyed by language (`python`, `javascript`, `typescript`,
+    /// `tsx`, `rust`), or by several languages joined with commas.
+    #[serde(rename = "match")]
+    pub matchers: BTreeMap<String, Spanned<MatcherSpec>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Security,
+    Performance,
+    Reliability,
+    Secrets,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Security => "security",
+            Category::Performance => "performance",
+            Category::Reliability => "reliability",
+            Category::Secrets => "secrets",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Category> {
+        [
+            Category::Security,
+            Category::Performance,
+            Category::Reliability,
+            Category::Secrets,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precision {
+    VeryHigh,
+    High,
+    Medium,
+    Low,
+}
+
+impl Precision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::VeryHigh => "very-high",
+            Precision::High => "high",
+            Precision::Medium => "medium",
+            Precision::Low => "low",
+        }
+    }
+}
+
+/// Standards the rule maps to.
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct References {
+    /// CWE numbers, e.g. `[89]`.
+    #[serde(default)]
+    pub cwe: Vec<u32>,
+    /// OWASP Top 10 2021 ids, e.g. `["A03:2021"]`.
+    #[serde(default)]
+    pub owasp: Vec<String>,
+    /// Further reading.
+    #[serde(default)]
+    pub links: Vec<String>,
+}
+
+/// A string or a list of strings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// A matcher (sub-rule). Everything present must hold at the node:
+/// its kind, its text, its query, its relations and its composites.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MatcherSpec {
+    /// Tree-sitter query; its patterns must match *at* the node.
+    #[serde(default)]
+    pub query: Option<Spanned<String>>,
+    /// Node kind(s) the node must have.
+    #[serde(default)]
+    pub kind: Option<OneOrMany>,
+    /// Regex the node's text must match.
+    #[serde(default)]
+    pub regex: Option<Spanned<String>>,
+    /// Regex the node's text must not match.
+    #[serde(default)]
+    pub not_regex: Option<Spanned<String>>,
+    /// Literal strings, one of which must occur in the file for the rule to
+    /// run at all (top level only). A cheap prefilter.
+    #[serde(default)]
+    pub anchors: Option<Vec<String>>,
+    /// Constraints on the query's captures.
+    #[serde(default, rename = "where")]
+    pub where_: BTreeMap<String, Spanned<CaptureSpec>>,
+    #[serde(default)]
+    pub inside: Option<Box<Spanned<MatcherSpec>>>,
+    #[serde(default)]
+    pub not_inside: Option<Box<Spanned<MatcherSpec>>>,
+    #[serde(default)]
+    pub has: Option<Box<Spanned<MatcherSpec>>>,
+    #[serde(default)]
+    pub not_has: Option<Box<Spanned<MatcherSpec>>>,
+    /// In a relation: where the ancestor/descendant search stops.
+    #[serde(default)]
+    pub stop_by: Option<Box<Spanned<MatcherSpec>>>,
+    #[serde(default)]
+    pub all: Option<Vec<Spanned<MatcherSpec>>>,
+    #[serde(default)]
+    pub any: Option<Vec<Spanned<MatcherSpec>>>,
+    #[serde(default)]
+    pub not: Option<Box<Spanned<MatcherSpec>>>,
+}
+
+/// Constraints on one capture; every captured node must satisfy them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CaptureSpec {
+    #[serde(default)]
+    pub regex: Option<Spanned<String>>,
+    #[serde(default)]
+    pub not_regex: Option<Spanned<String>>,
+    #[serde(default)]
+    pub kind: Option<OneOrMany>,
+    #[serde(default)]
+    pub not_kind: Option<OneOrMany>,
+    /// `true`: a compile-time constant; `false`: built from non-literal parts.
+    #[serde(default)]
+    pub literal: Option<bool>,
+}

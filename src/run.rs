@@ -1,0 +1,134 @@
+//! Orchestrates a `check`: discover → read → lint (in parallel) → collect
+//! into a deterministic [`Report`]. Owns the thread pool; the engine does not.
+
+use crate::diagnostic::{Finding, Notice, Severity};
+use crate::engine::lint_source;
+use crate::lang::Lang;
+use crate::rule::index::RuleSet;
+use crate::source::read_source;
+use crate::walk::{discover, SourceFile};
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Inputs of a check besides the rules.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub paths: Vec<PathBuf>,
+    /// Worker threads; `None` uses every core.
+    pub jobs: Option<usize>,
+    pub max_file_size: u64,
+}
+
+/// Text given on stdin, linted as if it were the file `name`.
+pub struct StdinSource {
+    pub name: String,
+    pub text: String,
+}
+
+/// Findings of one file, with its text for renderers that show snippets.
+#[derive(Debug)]
+pub struct FileReport {
+    pub path: String,
+    pub lang: Lang,
+    pub source: String,
+    pub findings: Vec<Finding>,
+}
+
+/// Everything a run found, ordered by path, then position, then rule.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Files with at least one finding.
+    pub files: Vec<FileReport>,
+    pub notices: Vec<Notice>,
+    pub files_scanned: usize,
+    pub elapsed_ms: u128,
+}
+
+impl Report {
+    pub fn findings(&self) -> impl Iterator<Item = (&FileReport, &Finding)> {
+        self.files.iter().flat_map(|f| f.findings.iter().map(move |x| (f, x)))
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings().filter(|(_, f)| f.severity == severity).count()
+    }
+
+    pub fn total(&self) -> usize {
+        self.files.iter().map(|f| f.findings.len()).sum()
+    }
+
+    /// Exit code: 2 when work was lost (unreadable files), else 1 when a
+    /// finding is at or above `fail_on`, else 0.
+    pub fn exit_code(&self, fail_on: Severity) -> i32 {
+        if self.notices.iter().any(|n| n.kind.is_failure()) {
+            2
+        } else if self.findings().any(|(_, f)| f.severity >= fail_on) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Lints the files under `options.paths`.
+pub fn check(rules: &RuleSet, options: &CheckOptions) -> Report {
+    let started = Instant::now();
+    let (files, mut notices) = discover(&options.paths);
+    let lint_all = || -> Vec<(Option<FileReport>, Vec<Notice>)> {
+        files.par_iter().map(|file| lint_file(rules, file, options.max_file_size)).collect()
+    };
+    let results = match rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs.unwrap_or(0))
+        .build()
+    {
+        Ok(pool) => pool.install(lint_all),
+        Err(_) => lint_all(),
+    };
+    let mut report = Report { files_scanned: files.len(), ..Report::default() };
+    for (file, file_notices) in results {
+        report.files.extend(file);
+        notices.extend(file_notices);
+    }
+    notices.sort();
+    report.notices = notices;
+    report.elapsed_ms = started.elapsed().as_millis();
+    report
+}
+
+/// Lints text that did not come from disk (stdin, editors).
+pub fn check_text(rules: &RuleSet, stdin: StdinSource) -> Report {
+    let started = Instant::now();
+    let mut report = Report::default();
+    if let Some(lang) = Lang::from_path(std::path::Path::new(&stdin.name)) {
+        report.files_scanned = 1;
+        let outcome = lint_source(rules, lang, &stdin.name, &stdin.text);
+        report.notices = outcome.notices;
+        if !outcome.findings.is_empty() {
+            report.files.push(FileReport {
+                path: stdin.name,
+                lang,
+                source: stdin.text,
+                findings: outcome.findings,
+            });
+        }
+    }
+    report.elapsed_ms = started.elapsed().as_millis();
+    report
+}
+
+fn lint_file(rules: &RuleSet, file: &SourceFile, max_size: u64) -> (Option<FileReport>, Vec<Notice>) {
+    let display = file.path.to_string_lossy().replace('\\', "/");
+    let text = match read_source(&file.path, &display, max_size) {
+        Ok(text) => text,
+        Err(notice) => return (None, vec![notice]),
+    };
+    let outcome = lint_source(rules, file.lang, &display, &text);
+    let report = (!outcome.findings.is_empty()).then(|| FileReport {
+        path: display,
+        lang: file.lang,
+        source: text,
+        findings: outcome.findings,
+    });
+    (report, outcome.notices)
+}

@@ -1,0 +1,80 @@
+//! Reading a file into text the engine can lint.
+//!
+//! Binary files (a NUL byte near the start) and files above the size limit
+//! are skipped with a notice. Invalid UTF-8 bytes are replaced one-for-one
+//! by `?`, so byte offsets stay those of the file on disk.
+
+use crate::diagnostic::{Notice, NoticeKind};
+use std::path::Path;
+
+/// Files larger than this are skipped (bytes).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+/// Reads `path` for linting, or says why not.
+pub fn read_source(path: &Path, display: &str, max_size: u64) -> Result<String, Notice> {
+    let notice = |kind, message: String| Notice { path: display.to_string(), kind, message };
+    let meta = std::fs::metadata(path).map_err(|e| notice(NoticeKind::Unreadable, format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(notice(NoticeKind::Unreadable, "not a regular file".into()));
+    }
+    if meta.len() > max_size {
+        return Err(notice(
+            NoticeKind::TooLarge,
+            format!("skipped: {} bytes is above the {max_size}-byte limit", meta.len()),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| notice(NoticeKind::Unreadable, format!("cannot read: {e}")))?;
+    text_from_bytes(bytes).ok_or_else(|| notice(NoticeKind::Binary, "skipped: binary file (NUL bytes)".into()))
+}
+
+/// Text from bytes: `None` for binary data, lossy one-byte replacement of
+/// invalid UTF-8 otherwise.
+pub fn text_from_bytes(bytes: Vec<u8>) -> Option<String> {
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.contains(&0) {
+        return None;
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(text),
+        Err(err) => {
+            let bytes = err.into_bytes();
+            let mut out = String::with_capacity(bytes.len());
+            let mut rest = &bytes[..];
+            while !rest.is_empty() {
+                match std::str::from_utf8(rest) {
+                    Ok(valid) => {
+                        out.push_str(valid);
+                        break;
+                    }
+                    Err(e) => {
+                        let (valid, after) = rest.split_at(e.valid_up_to());
+                        out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                        let bad = e.error_len().unwrap_or(after.len());
+                        out.extend(std::iter::repeat_n('?', bad));
+                        rest = &after[bad..];
+                    }
+                }
+            }
+            Some(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_utf8_keeps_byte_offsets() {
+        let bytes = b"a\xffb\xe2\x82c".to_vec();
+        let text = text_from_bytes(bytes.clone()).expect("not binary");
+        assert_eq!(text.len(), bytes.len());
+        assert_eq!(text, "a?b??c");
+    }
+
+    #[test]
+    fn nul_bytes_mean_binary() {
+        assert!(text_from_bytes(b"ab\0cd".to_vec()).is_none());
+        assert_eq!(text_from_bytes(Vec::new()).as_deref(), Some(""));
+    }
+}
