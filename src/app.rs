@@ -22,7 +22,11 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_ERROR } else { EXIT_CLEAN };
+            return if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
         }
     };
     match cli.command {
@@ -35,9 +39,16 @@ pub fn main() -> i32 {
 }
 
 fn print_error(e: &dyn miette::Diagnostic) {
-    let theme = if std::io::stderr().is_terminal() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if std::io::stderr().is_terminal() {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     let mut text = String::new();
-    if GraphicalReportHandler::new_themed(theme).render_report(&mut text, e).is_err() {
+    if GraphicalReportHandler::new_themed(theme)
+        .render_report(&mut text, e)
+        .is_err()
+    {
         text = e.to_string();
     }
     eprintln!("{text}");
@@ -46,7 +57,11 @@ fn print_error(e: &dyn miette::Diagnostic) {
 /// Loads built-in and extra rules; prints every error and returns `None`
 /// when any rule file is bad.
 pub fn load_rules(sources: &RuleSourceArgs) -> Option<Vec<LoadedRule>> {
-    let mut files = if sources.no_builtin { Vec::new() } else { builtin_sources() };
+    let mut files = if sources.no_builtin {
+        Vec::new()
+    } else {
+        builtin_sources()
+    };
     for dir in &sources.rule_dirs {
         match dir_sources(dir) {
             Ok(more) => files.extend(more),
@@ -62,7 +77,10 @@ pub fn load_rules(sources: &RuleSourceArgs) -> Option<Vec<LoadedRule>> {
             for e in &errors {
                 print_error(e);
             }
-            eprintln!("backlint: {} rule error(s); nothing was linted", errors.len());
+            eprintln!(
+                "backlint: {} rule error(s); nothing was linted",
+                errors.len()
+            );
             None
         }
     }
@@ -77,7 +95,10 @@ fn build_set(sources: &RuleSourceArgs, selection: &Selection) -> Result<RuleSet,
 }
 
 fn cmd_check(args: CheckArgs) -> i32 {
-    let selection = Selection { select: args.select.clone(), ignore: args.ignore.clone() };
+    let selection = Selection {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
     let rules = match build_set(&args.sources, &selection) {
         Ok(r) => r,
         Err(code) => return code,
@@ -93,11 +114,21 @@ fn cmd_check(args: CheckArgs) -> i32 {
                 eprintln!("backlint: stdin looks binary; nothing linted");
                 return EXIT_CLEAN;
             };
-            check_text(&rules, StdinSource { name: name.clone(), text })
+            check_text(
+                &rules,
+                StdinSource {
+                    name: name.clone(),
+                    text,
+                },
+            )
         }
         None => check(
             &rules,
-            &CheckOptions { paths: args.paths.clone(), jobs: args.jobs, max_file_size: args.max_file_size },
+            &CheckOptions {
+                paths: args.paths.clone(),
+                jobs: args.jobs,
+                max_file_size: args.max_file_size,
+            },
         ),
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -106,14 +137,18 @@ fn cmd_check(args: CheckArgs) -> i32 {
         ColorChoice::Never => false,
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
-    let options = RenderOptions { color, quiet: args.quiet };
+    let options = RenderOptions {
+        color,
+        quiet: args.quiet,
+    };
     let mut buffer = Vec::new();
     if let Err(e) = render(args.format, &report, &rules, options, &mut buffer) {
         eprintln!("backlint: cannot render report: {e}");
         return EXIT_ERROR;
     }
     let written = match &args.output {
-        Some(path) => std::fs::write(path, &buffer).map_err(|e| format!("cannot write {}: {e}", path.display())),
+        Some(path) => std::fs::write(path, &buffer)
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => {
             let mut out = std::io::stdout().lock();
             match out.write_all(&buffer).and_then(|_| out.flush()) {
@@ -178,7 +213,9 @@ fn cmd_explain(id: &str, sources: &RuleSourceArgs) -> i32 {
     if !refs.cwe.is_empty() || !refs.owasp.is_empty() || !refs.links.is_empty() {
         out.push_str("\n## References\n");
         for n in &refs.cwe {
-            out.push_str(&format!("- CWE-{n}: https://cwe.mitre.org/data/definitions/{n}.html\n"));
+            out.push_str(&format!(
+                "- CWE-{n}: https://cwe.mitre.org/data/definitions/{n}.html\n"
+            ));
         }
         for o in &refs.owasp {
             out.push_str(&format!("- OWASP Top 10 {o}\n"));
@@ -205,7 +242,11 @@ fn cmd_test(dirs: &[std::path::PathBuf], sources: &RuleSourceArgs) -> i32 {
         "backlint test: {} rules, {} fixture files, {} annotations checked",
         outcome.rules, outcome.files, outcome.expectations
     );
-    println!("{} passed, {} failed", outcome.expectations.saturating_sub(failed), failed);
+    println!(
+        "{} passed, {} failed",
+        outcome.expectations.saturating_sub(failed),
+        failed
+    );
     if failed == 0 {
         EXIT_CLEAN
     } else {
@@ -235,14 +276,30 @@ fn cmd_tree(path: &std::path::Path) -> i32 {
     loop {
         let node = cursor.node();
         if node.is_named() {
-            let field = cursor.field_name().map(|f| format!("{f}: ")).unwrap_or_default();
+            let field = cursor
+                .field_name()
+                .map(|f| format!("{f}: "))
+                .unwrap_or_default();
             let pos = node.start_position();
             let leaf = if node.named_child_count() == 0 {
-                format!("  `{}`", crate::matcher::node_text(node, &text).lines().next().unwrap_or(""))
+                format!(
+                    "  `{}`",
+                    crate::matcher::node_text(node, &text)
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                )
             } else {
                 String::new()
             };
-            out.push_str(&format!("{:indent$}{field}({}) {}:{}{leaf}\n", "", node.kind(), pos.row + 1, pos.column + 1, indent = depth * 2));
+            out.push_str(&format!(
+                "{:indent$}{field}({}) {}:{}{leaf}\n",
+                "",
+                node.kind(),
+                pos.row + 1,
+                pos.column + 1,
+                indent = depth * 2
+            ));
         }
         if cursor.goto_first_child() {
             depth += 1;

@@ -6,7 +6,17 @@ use std::fmt;
 
 /// How bad a finding is. Ordered: `Note < Warning < Error`.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, clap::ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -139,7 +149,12 @@ pub struct Notice {
 pub fn fingerprint(rule_id: &str, path: &str, line_text: &str, occurrence: usize) -> String {
     let normalized: Vec<&str> = line_text.split_whitespace().collect();
     let mut hasher = Sha256::new();
-    for part in [rule_id, path, &normalized.join(" "), &occurrence.to_string()] {
+    for part in [
+        rule_id,
+        path,
+        &normalized.join(" "),
+        &occurrence.to_string(),
+    ] {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
@@ -154,9 +169,23 @@ mod tests {
     #[test]
     fn positions_count_lines_and_characters() {
         let text = "ab\né x\n";
-        assert_eq!(position_at(text, 0), Position { line: 1, column: 1, offset: 0 });
+        assert_eq!(
+            position_at(text, 0),
+            Position {
+                line: 1,
+                column: 1,
+                offset: 0
+            }
+        );
         // 'x' is after a two-byte 'é' and a space: third character of line 2.
-        assert_eq!(position_at(text, 6), Position { line: 2, column: 3, offset: 6 });
+        assert_eq!(
+            position_at(text, 6),
+            Position {
+                line: 2,
+                column: 3,
+                offset: 6
+            }
+        );
         // Offsets inside a multi-byte character snap back to its start.
         assert_eq!(position_at(text, 4).offset, 3);
     }

@@ -71,7 +71,11 @@ pub fn lint_source(rules: &RuleSet, lang: Lang, path: &str, source: &str) -> Fil
     }
     let mut findings = CURSOR.with(|cursor| {
         let mut cursor = cursor.borrow_mut();
-        let mut ctx = MatchContext { source, lang: lang.info(), cursor: &mut cursor };
+        let mut ctx = MatchContext {
+            source,
+            lang: lang.info(),
+            cursor: &mut cursor,
+        };
         traverse(rules, index, &live, root, &mut ctx)
     });
     if !findings.is_empty() {
@@ -146,7 +150,13 @@ fn capture<'t>(captures: &Captures<'t>, names: &[String], name: &str) -> Option<
 
 /// Replaces `{{name}}` with the captured text. In messages the text is cut
 /// to one line of at most 60 characters.
-fn interpolate(template: &str, captures: &Captures<'_>, names: &[String], source: &str, short: bool) -> String {
+fn interpolate(
+    template: &str,
+    captures: &Captures<'_>,
+    names: &[String],
+    source: &str,
+    short: bool,
+) -> String {
     placeholder_regex()
         .replace_all(template, |c: &regex::Captures<'_>| {
             let text = capture(captures, names, &c[1]).map_or("", |n| node_text(n, source));
@@ -176,7 +186,10 @@ fn assign_fingerprints(findings: &mut [Finding], path: &str, source: &str) {
         let start = f.span.start.offset.min(source.len());
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
         let line = source[line_start..].lines().next().unwrap_or("");
-        let key = (f.rule_id.clone(), line.split_whitespace().collect::<Vec<_>>().join(" "));
+        let key = (
+            f.rule_id.clone(),
+            line.split_whitespace().collect::<Vec<_>>().join(" "),
+        );
         let n = occurrences.entry(key).or_insert(0);
         f.fingerprint = fingerprint(&f.rule_id, path, line, *n);
         *n += 1;

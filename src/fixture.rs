@@ -30,11 +30,34 @@ pub struct Annotation {
 /// A reason `backlint test` fails.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Failure {
-    Missing { path: String, line: usize, annotation_line: usize, rule: String },
-    Unexpected { path: String, line: usize, rule: String, message: String, annotated_ok: bool },
-    UnknownRule { path: String, line: usize, rule: String },
-    TooFewCases { rule: String, language: String, expect: usize, ok: usize },
-    Unreadable { path: String, message: String },
+    Missing {
+        path: String,
+        line: usize,
+        annotation_line: usize,
+        rule: String,
+    },
+    Unexpected {
+        path: String,
+        line: usize,
+        rule: String,
+        message: String,
+        annotated_ok: bool,
+    },
+    UnknownRule {
+        path: String,
+        line: usize,
+        rule: String,
+    },
+    TooFewCases {
+        rule: String,
+        language: String,
+        expect: usize,
+        ok: usize,
+    },
+    Unreadable {
+        path: String,
+        message: String,
+    },
 }
 
 impl fmt::Display for Failure {
@@ -75,7 +98,9 @@ pub fn annotations(source: &str, comment: &str) -> Vec<Annotation> {
     let lines: Vec<&str> = source.lines().collect();
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        let Some(body) = line.trim_start().strip_prefix(comment) else { continue };
+        let Some(body) = line.trim_start().strip_prefix(comment) else {
+            continue;
+        };
         let body = body.trim();
         let (expect, ids) = if let Some(ids) = body.strip_prefix("expect:") {
             (true, ids)
@@ -84,9 +109,16 @@ pub fn annotations(source: &str, comment: &str) -> Vec<Annotation> {
         } else {
             continue;
         };
-        let Some(target) = (i + 1..lines.len()).find(|&j| is_code(lines[j], comment)) else { continue };
+        let Some(target) = (i + 1..lines.len()).find(|&j| is_code(lines[j], comment)) else {
+            continue;
+        };
         for rule in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            out.push(Annotation { line: i + 1, target: target + 1, rule: rule.to_string(), expect });
+            out.push(Annotation {
+                line: i + 1,
+                target: target + 1,
+                rule: rule.to_string(),
+                expect,
+            });
         }
     }
     out
@@ -100,7 +132,11 @@ fn is_code(line: &str, comment: &str) -> bool {
 /// Runs every rule in `rules` over the fixtures under `dirs`.
 pub fn run(rules: &RuleSet, dirs: &[PathBuf]) -> TestOutcome {
     let (files, _) = discover(dirs);
-    let mut outcome = TestOutcome { files: files.len(), rules: rules.rules.len(), ..Default::default() };
+    let mut outcome = TestOutcome {
+        files: files.len(),
+        rules: rules.rules.len(),
+        ..Default::default()
+    };
     // (rule, language key) → (expect count, ok count)
     let mut cases: BTreeMap<(String, &'static str), (usize, usize)> = BTreeMap::new();
     for file in &files {
@@ -108,7 +144,10 @@ pub fn run(rules: &RuleSet, dirs: &[PathBuf]) -> TestOutcome {
         let text = match read_source(&file.path, &display, u64::MAX) {
             Ok(t) => t,
             Err(n) => {
-                outcome.failures.push(Failure::Unreadable { path: display, message: n.message });
+                outcome.failures.push(Failure::Unreadable {
+                    path: display,
+                    message: n.message,
+                });
                 continue;
             }
         };
@@ -117,7 +156,9 @@ pub fn run(rules: &RuleSet, dirs: &[PathBuf]) -> TestOutcome {
         outcome.expectations += notes.len();
         compare(&display, &notes, &findings, rules, &mut outcome.failures);
         for a in &notes {
-            let entry = cases.entry((a.rule.clone(), coverage_key(file.lang))).or_default();
+            let entry = cases
+                .entry((a.rule.clone(), coverage_key(file.lang)))
+                .or_default();
             if a.expect {
                 entry.0 += 1;
             } else {
@@ -126,11 +167,20 @@ pub fn run(rules: &RuleSet, dirs: &[PathBuf]) -> TestOutcome {
         }
     }
     for rule in &rules.rules {
-        let keys: BTreeSet<&'static str> = rule.languages.iter().map(|l| coverage_key(*l)).collect();
+        let keys: BTreeSet<&'static str> =
+            rule.languages.iter().map(|l| coverage_key(*l)).collect();
         for key in keys {
-            let (expect, ok) = cases.get(&(rule.id.clone(), key)).copied().unwrap_or_default();
+            let (expect, ok) = cases
+                .get(&(rule.id.clone(), key))
+                .copied()
+                .unwrap_or_default();
             if expect < MIN_CASES || ok < MIN_CASES {
-                outcome.failures.push(Failure::TooFewCases { rule: rule.id.clone(), language: key.into(), expect, ok });
+                outcome.failures.push(Failure::TooFewCases {
+                    rule: rule.id.clone(),
+                    language: key.into(),
+                    expect,
+                    ok,
+                });
             }
         }
     }
@@ -146,13 +196,25 @@ fn coverage_key(lang: Lang) -> &'static str {
     }
 }
 
-fn compare(path: &str, notes: &[Annotation], findings: &[Finding], rules: &RuleSet, failures: &mut Vec<Failure>) {
+fn compare(
+    path: &str,
+    notes: &[Annotation],
+    findings: &[Finding],
+    rules: &RuleSet,
+    failures: &mut Vec<Failure>,
+) {
     for a in notes {
         if rules.rule(&a.rule).is_none() {
-            failures.push(Failure::UnknownRule { path: path.into(), line: a.line, rule: a.rule.clone() });
+            failures.push(Failure::UnknownRule {
+                path: path.into(),
+                line: a.line,
+                rule: a.rule.clone(),
+            });
             continue;
         }
-        let flagged = findings.iter().any(|f| f.rule_id == a.rule && f.span.start.line == a.target);
+        let flagged = findings
+            .iter()
+            .any(|f| f.rule_id == a.rule && f.span.start.line == a.target);
         if a.expect && !flagged {
             failures.push(Failure::Missing {
                 path: path.into(),
@@ -164,9 +226,13 @@ fn compare(path: &str, notes: &[Annotation], findings: &[Finding], rules: &RuleS
     }
     for f in findings {
         let line = f.span.start.line;
-        let expected = notes.iter().any(|a| a.expect && a.rule == f.rule_id && a.target == line);
+        let expected = notes
+            .iter()
+            .any(|a| a.expect && a.rule == f.rule_id && a.target == line);
         if !expected {
-            let annotated_ok = notes.iter().any(|a| !a.expect && a.rule == f.rule_id && a.target == line);
+            let annotated_ok = notes
+                .iter()
+                .any(|a| !a.expect && a.rule == f.rule_id && a.target == line);
             failures.push(Failure::Unexpected {
                 path: path.into(),
                 line,
@@ -187,8 +253,24 @@ mod tests {
         let src = "# expect: a, b\n# a plain comment\n\nx = 1\n# ok: a\ny = 2\n";
         let notes = annotations(src, "#");
         assert_eq!(notes.len(), 3);
-        assert_eq!(notes[0], Annotation { line: 1, target: 4, rule: "a".into(), expect: true });
+        assert_eq!(
+            notes[0],
+            Annotation {
+                line: 1,
+                target: 4,
+                rule: "a".into(),
+                expect: true
+            }
+        );
         assert_eq!(notes[1].rule, "b");
-        assert_eq!(notes[2], Annotation { line: 5, target: 6, rule: "a".into(), expect: false });
+        assert_eq!(
+            notes[2],
+            Annotation {
+                line: 5,
+                target: 6,
+                rule: "a".into(),
+                expect: false
+            }
+        );
     }
 }

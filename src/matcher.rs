@@ -192,7 +192,11 @@ impl Relation {
             if self.target.matches(ancestor, ctx) {
                 return true;
             }
-            if self.stop_by.as_ref().is_some_and(|s| s.matches(ancestor, ctx)) {
+            if self
+                .stop_by
+                .as_ref()
+                .is_some_and(|s| s.matches(ancestor, ctx))
+            {
                 return false;
             }
             current = ancestor.parent();
@@ -212,7 +216,10 @@ impl Relation {
             if self.target.matches(current, ctx) {
                 return true;
             }
-            let stop = self.stop_by.as_ref().is_some_and(|s| s.matches(current, ctx));
+            let stop = self
+                .stop_by
+                .as_ref()
+                .is_some_and(|s| s.matches(current, ctx));
             if !stop && cursor.goto_first_child() {
                 continue;
             }

@@ -47,11 +47,15 @@ pub struct Report {
 
 impl Report {
     pub fn findings(&self) -> impl Iterator<Item = (&FileReport, &Finding)> {
-        self.files.iter().flat_map(|f| f.findings.iter().map(move |x| (f, x)))
+        self.files
+            .iter()
+            .flat_map(|f| f.findings.iter().map(move |x| (f, x)))
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings().filter(|(_, f)| f.severity == severity).count()
+        self.findings()
+            .filter(|(_, f)| f.severity == severity)
+            .count()
     }
 
     pub fn total(&self) -> usize {
@@ -76,7 +80,10 @@ pub fn check(rules: &RuleSet, options: &CheckOptions) -> Report {
     let started = Instant::now();
     let (files, mut notices) = discover(&options.paths);
     let lint_all = || -> Vec<(Option<FileReport>, Vec<Notice>)> {
-        files.par_iter().map(|file| lint_file(rules, file, options.max_file_size)).collect()
+        files
+            .par_iter()
+            .map(|file| lint_file(rules, file, options.max_file_size))
+            .collect()
     };
     let results = match rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.unwrap_or(0))
@@ -85,7 +92,10 @@ pub fn check(rules: &RuleSet, options: &CheckOptions) -> Report {
         Ok(pool) => pool.install(lint_all),
         Err(_) => lint_all(),
     };
-    let mut report = Report { files_scanned: files.len(), ..Report::default() };
+    let mut report = Report {
+        files_scanned: files.len(),
+        ..Report::default()
+    };
     for (file, file_notices) in results {
         report.files.extend(file);
         notices.extend(file_notices);
@@ -117,18 +127,26 @@ pub fn check_text(rules: &RuleSet, stdin: StdinSource) -> Report {
     report
 }
 
-fn lint_file(rules: &RuleSet, file: &SourceFile, max_size: u64) -> (Option<FileReport>, Vec<Notice>) {
+fn lint_file(
+    rules: &RuleSet,
+    file: &SourceFile,
+    max_size: u64,
+) -> (Option<FileReport>, Vec<Notice>) {
     let display = file.path.to_string_lossy().replace('\\', "/");
     let text = match read_source(&file.path, &display, max_size) {
         Ok(text) => text,
         Err(notice) => return (None, vec![notice]),
     };
     let outcome = lint_source(rules, file.lang, &display, &text);
-    let report = (!outcome.findings.is_empty()).then(|| FileReport {
-        path: display,
-        lang: file.lang,
-        source: text,
-        findings: outcome.findings,
-    });
+    let report = if outcome.findings.is_empty() {
+        None
+    } else {
+        Some(FileReport {
+            path: display,
+            lang: file.lang,
+            source: text,
+            findings: outcome.findings,
+        })
+    };
     (report, outcome.notices)
 }

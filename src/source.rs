@@ -12,19 +12,33 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
 /// Reads `path` for linting, or says why not.
 pub fn read_source(path: &Path, display: &str, max_size: u64) -> Result<String, Notice> {
-    let notice = |kind, message: String| Notice { path: display.to_string(), kind, message };
-    let meta = std::fs::metadata(path).map_err(|e| notice(NoticeKind::Unreadable, format!("cannot read: {e}")))?;
+    let notice = |kind, message: String| Notice {
+        path: display.to_string(),
+        kind,
+        message,
+    };
+    let meta = std::fs::metadata(path)
+        .map_err(|e| notice(NoticeKind::Unreadable, format!("cannot read: {e}")))?;
     if !meta.is_file() {
         return Err(notice(NoticeKind::Unreadable, "not a regular file".into()));
     }
     if meta.len() > max_size {
         return Err(notice(
             NoticeKind::TooLarge,
-            format!("skipped: {} bytes is above the {max_size}-byte limit", meta.len()),
+            format!(
+                "skipped: {} bytes is above the {max_size}-byte limit",
+                meta.len()
+            ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| notice(NoticeKind::Unreadable, format!("cannot read: {e}")))?;
-    text_from_bytes(bytes).ok_or_else(|| notice(NoticeKind::Binary, "skipped: binary file (NUL bytes)".into()))
+    let bytes = std::fs::read(path)
+        .map_err(|e| notice(NoticeKind::Unreadable, format!("cannot read: {e}")))?;
+    text_from_bytes(bytes).ok_or_else(|| {
+        notice(
+            NoticeKind::Binary,
+            "skipped: binary file (NUL bytes)".into(),
+        )
+    })
 }
 
 /// Text from bytes: `None` for binary data, lossy one-byte replacement of

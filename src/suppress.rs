@@ -20,7 +20,10 @@ pub struct Suppressions<'a> {
 
 impl<'a> Suppressions<'a> {
     pub fn new(source: &'a str, comment: &'static str) -> Self {
-        Suppressions { lines: source.lines().collect(), comment }
+        Suppressions {
+            lines: source.lines().collect(),
+            comment,
+        }
     }
 
     /// Whether a finding of `rule_id` starting on 1-based `line` is suppressed.
@@ -33,7 +36,9 @@ impl<'a> Suppressions<'a> {
         }
         let above = line.checked_sub(2).and_then(|i| self.lines.get(i));
         match above {
-            Some(text) if text.trim_start().starts_with(self.comment) => self.directive_covers(text, rule_id),
+            Some(text) if text.trim_start().starts_with(self.comment) => {
+                self.directive_covers(text, rule_id)
+            }
             _ => false,
         }
     }
@@ -42,10 +47,12 @@ impl<'a> Suppressions<'a> {
         let Some(comment_at) = text.find(self.comment) else {
             return false;
         };
-        directive().captures_iter(&text[comment_at..]).any(|c| match c.get(1) {
-            None => true,
-            Some(ids) => ids.as_str().split(',').any(|id| id.trim() == rule_id),
-        })
+        directive()
+            .captures_iter(&text[comment_at..])
+            .any(|c| match c.get(1) {
+                None => true,
+                Some(ids) => ids.as_str().split(',').any(|id| id.trim() == rule_id),
+            })
     }
 }
 

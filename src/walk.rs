@@ -24,7 +24,10 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<Notice>) {
     for root in roots {
         if root.is_file() || (root.exists() && !root.is_dir()) {
             if let Some(lang) = Lang::from_path(root) {
-                files.push(SourceFile { path: clean(root), lang });
+                files.push(SourceFile {
+                    path: clean(root),
+                    lang,
+                });
             }
             continue;
         }
@@ -45,7 +48,10 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<Notice>) {
                 Ok(entry) => {
                     let is_file = entry.file_type().is_some_and(|t| t.is_file());
                     if let (true, Some(lang)) = (is_file, Lang::from_path(entry.path())) {
-                        files.push(SourceFile { path: clean(entry.path()), lang });
+                        files.push(SourceFile {
+                            path: clean(entry.path()),
+                            lang,
+                        });
                     }
                 }
                 Err(err) => notices.push(Notice {
@@ -64,5 +70,7 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<Notice>) {
 /// `./a/b.py` → `a/b.py`, so output paths look the same however the
 /// directory was named.
 fn clean(path: &Path) -> PathBuf {
-    path.strip_prefix(".").map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(".")
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }

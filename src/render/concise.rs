@@ -14,7 +14,13 @@ pub fn render(report: &Report, options: RenderOptions, out: &mut dyn Write) -> i
     }
     if !options.quiet {
         for n in &report.notices {
-            writeln!(out, "{}: notice[{}] {}", n.path, serde_kind(n.kind), n.message)?;
+            writeln!(
+                out,
+                "{}: notice[{}] {}",
+                n.path,
+                serde_kind(n.kind),
+                n.message
+            )?;
         }
     }
     Ok(())

@@ -25,14 +25,21 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     for n in &report.notices {
-        writeln!(out, "::warning file={}::{}", escape_property(&n.path), escape_data(&n.message))?;
+        writeln!(
+            out,
+            "::warning file={}::{}",
+            escape_property(&n.path),
+            escape_data(&n.message)
+        )?;
     }
     Ok(())
 }
 
 /// Escaping of the message part of a workflow command.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escaping of a property value (also `:` and `,`).

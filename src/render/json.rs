@@ -81,7 +81,10 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
         .collect();
     let doc = Document {
         version: 1,
-        tool: Tool { name: "backlint", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "backlint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         summary: Summary {
             files_scanned: report.files_scanned,
             findings: report.total(),

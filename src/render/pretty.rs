@@ -7,8 +7,8 @@ use crate::rule::index::RuleSet;
 use crate::rule::Rule;
 use crate::run::{FileReport, Report};
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
-    SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 use std::fmt;
 use std::io::{self, Write};
@@ -89,7 +89,9 @@ impl Diagnostic for FindingView<'_> {
     }
 
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.rule.and_then(|r| r.help_uri()).map(|u| Box::new(u) as Box<dyn fmt::Display>)
+        self.rule
+            .and_then(|r| r.help_uri())
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -106,9 +108,20 @@ impl Diagnostic for FindingView<'_> {
     }
 }
 
-pub fn render(report: &Report, rules: &RuleSet, options: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_urls(true);
+pub fn render(
+    report: &Report,
+    rules: &RuleSet,
+    options: RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_urls(true);
     for file in &report.files {
         render_file(&handler, file, rules, out)?;
     }
@@ -121,12 +134,21 @@ pub fn render(report: &Report, rules: &RuleSet, options: RenderOptions, out: &mu
     Ok(())
 }
 
-fn render_file(handler: &GraphicalReportHandler, file: &FileReport, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+fn render_file(
+    handler: &GraphicalReportHandler,
+    file: &FileReport,
+    rules: &RuleSet,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     for finding in &file.findings {
         let view = FindingView {
             finding,
             rule: rules.rule(&finding.rule_id),
-            source: NamedText { name: &file.path, text: &file.source, language: file.lang.name() },
+            source: NamedText {
+                name: &file.path,
+                text: &file.source,
+                language: file.lang.name(),
+            },
         };
         let mut text = String::new();
         handler

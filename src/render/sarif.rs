@@ -46,8 +46,11 @@ pub fn build(report: &Report, rules: &RuleSet) -> sarif::Sarif {
         .findings()
         .map(|(file, f)| result(f, &file.path, cwd.as_deref(), rules))
         .collect();
-    let notifications: Vec<sarif::Notification> =
-        report.notices.iter().map(|n| notification(n, cwd.as_deref())).collect();
+    let notifications: Vec<sarif::Notification> = report
+        .notices
+        .iter()
+        .map(|n| notification(n, cwd.as_deref()))
+        .collect();
     let driver = sarif::ToolComponent::builder()
         .name("backlint")
         .version(env!("CARGO_PKG_VERSION"))
@@ -64,8 +67,13 @@ pub fn build(report: &Report, rules: &RuleSet) -> sarif::Sarif {
         .invocations(vec![invocation])
         .column_kind(json!("unicodeCodePoints"))
         .build();
-    if let Some(root) = cwd.as_deref().and_then(|c| url::Url::from_directory_path(c).ok()) {
-        let base = sarif::ArtifactLocation::builder().uri(root.to_string()).build();
+    if let Some(root) = cwd
+        .as_deref()
+        .and_then(|c| url::Url::from_directory_path(c).ok())
+    {
+        let base = sarif::ArtifactLocation::builder()
+            .uri(root.to_string())
+            .build();
         run.original_uri_base_ids = Some(BTreeMap::from([(SRCROOT.to_string(), base)]));
     }
     sarif::Sarif::builder()
@@ -81,7 +89,12 @@ fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
     if is_security && rule.category != Category::Security {
         tags.push("security".into());
     }
-    tags.extend(rule.references.cwe.iter().map(|n| format!("external/cwe/cwe-{n}")));
+    tags.extend(
+        rule.references
+            .cwe
+            .iter()
+            .map(|n| format!("external/cwe/cwe-{n}")),
+    );
     tags.extend(
         rule.references
             .owasp
@@ -92,21 +105,42 @@ fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
     let mut properties = BTreeMap::new();
     properties.insert("precision".to_string(), json!(rule.precision.as_str()));
     if is_security {
-        properties.insert("security-severity".to_string(), json!(security_severity(rule.severity)));
+        properties.insert(
+            "security-severity".to_string(),
+            json!(security_severity(rule.severity)),
+        );
     }
-    let full = rule.docs.split("\n\n").next().unwrap_or(&rule.summary).trim().to_string();
+    let full = rule
+        .docs
+        .split("\n\n")
+        .next()
+        .unwrap_or(&rule.summary)
+        .trim()
+        .to_string();
     let mut descriptor = sarif::ReportingDescriptor::builder()
         .id(rule.id.clone())
         .name(rule.id.clone())
-        .short_description(sarif::MultiformatMessageString::builder().text(rule.summary.clone()).build())
-        .full_description(sarif::MultiformatMessageString::builder().text(full).build())
+        .short_description(
+            sarif::MultiformatMessageString::builder()
+                .text(rule.summary.clone())
+                .build(),
+        )
+        .full_description(
+            sarif::MultiformatMessageString::builder()
+                .text(full)
+                .build(),
+        )
         .help(
             sarif::MultiformatMessageString::builder()
                 .text(rule.docs.clone())
                 .markdown(rule.docs.clone())
                 .build(),
         )
-        .default_configuration(sarif::ReportingConfiguration::builder().level(json!(level(rule.severity))).build())
+        .default_configuration(
+            sarif::ReportingConfiguration::builder()
+                .level(json!(level(rule.severity)))
+                .build(),
+        )
         .properties(
             sarif::PropertyBag::builder()
                 .tags(tags)
@@ -121,7 +155,8 @@ fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
 fn artifact(path: &str, cwd: Option<&Path>) -> sarif::ArtifactLocation {
     let p = Path::new(path);
     let relative = if p.is_absolute() {
-        cwd.and_then(|c| p.strip_prefix(c).ok()).map(Path::to_path_buf)
+        cwd.and_then(|c| p.strip_prefix(c).ok())
+            .map(Path::to_path_buf)
     } else {
         Some(p.to_path_buf())
     };
@@ -131,10 +166,15 @@ fn artifact(path: &str, cwd: Option<&Path>) -> sarif::ArtifactLocation {
                 .components()
                 .map(|c| percent_encode(&c.as_os_str().to_string_lossy()))
                 .collect();
-            sarif::ArtifactLocation::builder().uri(encoded.join("/")).uri_base_id(SRCROOT).build()
+            sarif::ArtifactLocation::builder()
+                .uri(encoded.join("/"))
+                .uri_base_id(SRCROOT)
+                .build()
         }
         None => {
-            let uri = url::Url::from_file_path(p).map(|u| u.to_string()).unwrap_or_else(|_| path.to_string());
+            let uri = url::Url::from_file_path(p)
+                .map(|u| u.to_string())
+                .unwrap_or_else(|_| path.to_string());
             sarif::ArtifactLocation::builder().uri(uri).build()
         }
     }
@@ -143,9 +183,11 @@ fn artifact(path: &str, cwd: Option<&Path>) -> sarif::ArtifactLocation {
 /// Percent-encodes one path segment for a URI reference.
 fn percent_encode(segment: &str) -> String {
     let mut base = url::Url::parse("file:///").expect("static url");
-    base.path_segments_mut().map(|mut s| {
-        s.push(segment);
-    }).ok();
+    base.path_segments_mut()
+        .map(|mut s| {
+            s.push(segment);
+        })
+        .ok();
     base.path().trim_start_matches('/').to_string()
 }
 
@@ -169,23 +211,37 @@ fn result(f: &Finding, path: &str, cwd: Option<&Path>, rules: &RuleSet) -> sarif
         .build();
     let mut result = sarif::Result::builder()
         .rule_id(f.rule_id.clone())
-        .level(serde_json::from_value::<sarif::ResultLevel>(json!(level(f.severity))).unwrap_or(sarif::ResultLevel::Warning))
+        .level(
+            serde_json::from_value::<sarif::ResultLevel>(json!(level(f.severity)))
+                .unwrap_or(sarif::ResultLevel::Warning),
+        )
         .message(sarif::Message::builder().text(f.message.clone()).build())
         .locations(vec![location])
-        .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), f.fingerprint.clone())]))
+        .partial_fingerprints(BTreeMap::from([(
+            FINGERPRINT_KEY.to_string(),
+            f.fingerprint.clone(),
+        )]))
         .build();
     result.rule_index = rules.rule_index(&f.rule_id).map(|i| i as i64);
     if let Some(fix) = &f.fix {
         let replacement = sarif::Replacement::builder()
             .deleted_region(region(fix.span))
-            .inserted_content(sarif::ArtifactContent::builder().text(fix.replacement.clone()).build())
+            .inserted_content(
+                sarif::ArtifactContent::builder()
+                    .text(fix.replacement.clone())
+                    .build(),
+            )
             .build();
         let change = sarif::ArtifactChange::builder()
             .artifact_location(artifact(path, cwd))
             .replacements(vec![replacement])
             .build();
         result.fixes = Some(vec![sarif::Fix::builder()
-            .description(sarif::Message::builder().text(format!("Replace with `{}`", fix.replacement)).build())
+            .description(
+                sarif::Message::builder()
+                    .text(format!("Replace with `{}`", fix.replacement))
+                    .build(),
+            )
             .artifact_changes(vec![change])
             .build()]);
     }
@@ -194,11 +250,23 @@ fn result(f: &Finding, path: &str, cwd: Option<&Path>, rules: &RuleSet) -> sarif
 
 fn notification(n: &Notice, cwd: Option<&Path>) -> sarif::Notification {
     let location = sarif::Location::builder()
-        .physical_location(sarif::PhysicalLocation::builder().artifact_location(artifact(&n.path, cwd)).build())
+        .physical_location(
+            sarif::PhysicalLocation::builder()
+                .artifact_location(artifact(&n.path, cwd))
+                .build(),
+        )
         .build();
     sarif::Notification::builder()
-        .level(json!(if n.kind.is_failure() { "error" } else { "warning" }))
-        .message(sarif::Message::builder().text(format!("{}: {}", n.path, n.message)).build())
+        .level(json!(if n.kind.is_failure() {
+            "error"
+        } else {
+            "warning"
+        }))
+        .message(
+            sarif::Message::builder()
+                .text(format!("{}: {}", n.path, n.message))
+                .build(),
+        )
         .locations(vec![location])
         .build()
 }

@@ -23,7 +23,9 @@ pub struct Compiler<'a> {
 /// `{{name}}` placeholders in messages and fixes.
 pub fn placeholder_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}").expect("static regex"))
+    RE.get_or_init(|| {
+        Regex::new(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}").expect("static regex")
+    })
 }
 
 fn id_regex() -> &'static Regex {
@@ -130,7 +132,13 @@ impl<'a> Compiler<'a> {
         let capture_names: Vec<String> = matcher
             .query
             .as_ref()
-            .map(|q| q.query.capture_names().iter().map(|s| s.to_string()).collect())
+            .map(|q| {
+                q.query
+                    .capture_names()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            })
             .unwrap_or_default();
         let templates = std::iter::once(&file.message).chain(file.fix.as_ref());
         for template in templates {
@@ -164,10 +172,20 @@ impl<'a> Compiler<'a> {
         let s = &spec.value;
         let here = self.loc_offset(&spec.referenced);
         if s.anchors.is_some() && context != Context::TopLevel {
-            return Err(self.error_at_line(here, "`anchors` is only allowed on a top-level matcher".into(), "nested matcher", None));
+            return Err(self.error_at_line(
+                here,
+                "`anchors` is only allowed on a top-level matcher".into(),
+                "nested matcher",
+                None,
+            ));
         }
         if s.stop_by.is_some() && context != Context::Relation {
-            return Err(self.error_at_line(here, "`stop-by` is only allowed inside `inside`/`not-inside`/`has`/`not-has`".into(), "not a relation", None));
+            return Err(self.error_at_line(
+                here,
+                "`stop-by` is only allowed inside `inside`/`not-inside`/`has`/`not-has`".into(),
+                "not a relation",
+                None,
+            ));
         }
         let grammar = (lang.info().grammar)();
         let kinds = self.kinds(s.kind.as_ref(), &grammar, lang, here)?;
@@ -175,7 +193,14 @@ impl<'a> Compiler<'a> {
             Some(q) => Some(self.query(q, lang, &grammar, &s.where_)?),
             None => {
                 if let Some((name, c)) = s.where_.iter().next() {
-                    return Err(self.error_at_line(self.loc_offset(&c.referenced), format!("`where` constrains capture `{name}` but this matcher has no `query`"), "constraint without query", None));
+                    return Err(self.error_at_line(
+                        self.loc_offset(&c.referenced),
+                        format!(
+                            "`where` constrains capture `{name}` but this matcher has no `query`"
+                        ),
+                        "constraint without query",
+                        None,
+                    ));
                 }
                 None
             }
@@ -231,15 +256,18 @@ impl<'a> Compiler<'a> {
         let kinds = kind.map(OneOrMany::to_vec).unwrap_or_default();
         for k in &kinds {
             if grammar.id_for_node_kind(k, true) == 0 {
-                let at = self.text[here..].find(k.as_str()).map_or(here, |i| here + i);
-                return Err(self.error(
-                    &Location::UNKNOWN,
-                    0,
-                    format!("`{k}` is not a node kind of the {lang} grammar"),
-                    "unknown kind",
-                    None,
-                )
-                .with_span((at, k.len()).into()));
+                let at = self.text[here..]
+                    .find(k.as_str())
+                    .map_or(here, |i| here + i);
+                return Err(self
+                    .error(
+                        &Location::UNKNOWN,
+                        0,
+                        format!("`{k}` is not a node kind of the {lang} grammar"),
+                        "unknown kind",
+                        None,
+                    )
+                    .with_span((at, k.len()).into()));
             }
         }
         Ok(kinds)
@@ -289,20 +317,39 @@ impl<'a> Compiler<'a> {
                 CaptureConstraint {
                     regex: self.regex(spec.regex.as_ref())?,
                     not_regex: self.regex(spec.not_regex.as_ref())?,
-                    kinds: self.kinds(spec.kind.as_ref(), grammar, lang, self.loc_offset(&c.referenced))?,
-                    not_kinds: self.kinds(spec.not_kind.as_ref(), grammar, lang, self.loc_offset(&c.referenced))?,
+                    kinds: self.kinds(
+                        spec.kind.as_ref(),
+                        grammar,
+                        lang,
+                        self.loc_offset(&c.referenced),
+                    )?,
+                    not_kinds: self.kinds(
+                        spec.not_kind.as_ref(),
+                        grammar,
+                        lang,
+                        self.loc_offset(&c.referenced),
+                    )?,
                     literal: spec.literal,
                 },
             ));
         }
-        Ok(QueryMatcher { query, source: q.value.clone(), constraints })
+        Ok(QueryMatcher {
+            query,
+            source: q.value.clone(),
+            constraints,
+        })
     }
 
     fn regex(&self, r: Option<&Spanned<String>>) -> Result<Option<Regex>, Box<RuleFileError>> {
         let Some(r) = r else { return Ok(None) };
         Regex::new(&r.value).map(Some).map_err(|e| {
             let last = e.to_string().lines().last().unwrap_or("").to_string();
-            self.error_at_line(self.loc_offset(&r.referenced), format!("invalid regex: {last}"), "this regex", None)
+            self.error_at_line(
+                self.loc_offset(&r.referenced),
+                format!("invalid regex: {last}"),
+                "this regex",
+                None,
+            )
         })
     }
 
@@ -314,7 +361,14 @@ impl<'a> Compiler<'a> {
         NamedSource::new(self.origin, self.text.to_string()).with_language("yaml")
     }
 
-    fn error(&self, loc: &Location, len: usize, message: String, label: &str, help: Option<String>) -> Box<RuleFileError> {
+    fn error(
+        &self,
+        loc: &Location,
+        len: usize,
+        message: String,
+        label: &str,
+        help: Option<String>,
+    ) -> Box<RuleFileError> {
         let offset = self.loc_offset(loc);
         Box::new(RuleFileError {
             message,
@@ -325,7 +379,13 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    fn error_at_line(&self, offset: usize, message: String, label: &str, help: Option<String>) -> Box<RuleFileError> {
+    fn error_at_line(
+        &self,
+        offset: usize,
+        message: String,
+        label: &str,
+        help: Option<String>,
+    ) -> Box<RuleFileError> {
         Box::new(RuleFileError {
             message,
             source_code: self.source(),

@@ -48,11 +48,15 @@ impl RuleSet {
     pub fn build(loaded: Vec<LoadedRule>, selection: &Selection) -> Result<RuleSet, String> {
         for name in selection.select.iter().chain(&selection.ignore) {
             if Category::parse(name).is_none() && !loaded.iter().any(|r| &r.rule.id == name) {
-                return Err(format!("unknown rule or category `{name}` in --select/--ignore (see `backlint rules`)"));
+                return Err(format!(
+                    "unknown rule or category `{name}` in --select/--ignore (see `backlint rules`)"
+                ));
             }
         }
         let selects = |rule: &Rule, names: &[String]| {
-            names.iter().any(|n| *n == rule.id || *n == rule.category.as_str())
+            names
+                .iter()
+                .any(|n| *n == rule.id || *n == rule.category.as_str())
         };
         let mut kept: Vec<LoadedRule> = loaded
             .into_iter()
@@ -65,7 +69,10 @@ impl RuleSet {
         for (index, loaded) in kept.into_iter().enumerate() {
             rules.push(loaded.rule);
             for matcher in loaded.matchers {
-                per_lang.entry(matcher.lang).or_default().push(Entry { rule: index, matcher });
+                per_lang.entry(matcher.lang).or_default().push(Entry {
+                    rule: index,
+                    matcher,
+                });
             }
         }
         let langs = per_lang
@@ -126,8 +133,19 @@ impl LangIndex {
                 }
             }
         }
-        let anchors = if patterns.is_empty() { None } else { AhoCorasick::new(&patterns).ok() };
-        LangIndex { entries, by_kind, any_kind, anchors, anchor_owners, unanchored }
+        let anchors = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasick::new(&patterns).ok()
+        };
+        LangIndex {
+            entries,
+            by_kind,
+            any_kind,
+            anchors,
+            anchor_owners,
+            unanchored,
+        }
     }
 
     /// Which entries can match in a file with these bytes (by anchors).
@@ -209,7 +227,10 @@ mod tests {
     #[test]
     fn root_names_come_from_simple_patterns_only() {
         assert_eq!(pattern_root_name("(call function: (x))"), Some("call"));
-        assert_eq!(pattern_root_name("  ( call_expression)"), Some("call_expression"));
+        assert_eq!(
+            pattern_root_name("  ( call_expression)"),
+            Some("call_expression")
+        );
         assert_eq!(pattern_root_name("(_) @x"), None);
         assert_eq!(pattern_root_name("[(a) (b)]"), None);
         assert_eq!(pattern_root_name("\"async\""), None);

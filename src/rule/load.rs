@@ -20,7 +20,10 @@ pub struct RuleSource {
 pub fn builtin_sources() -> Vec<RuleSource> {
     BUILTIN_RULES
         .iter()
-        .map(|(origin, text)| RuleSource { origin: origin.to_string(), text: text.to_string() })
+        .map(|(origin, text)| RuleSource {
+            origin: origin.to_string(),
+            text: text.to_string(),
+        })
         .collect()
 }
 
@@ -34,7 +37,9 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<RuleSource>, RuleLoadError> {
         .build()
         .filter_map(Result::ok)
         .map(ignore::DirEntry::into_path)
-        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+        })
         .collect();
     paths.sort();
     paths
@@ -44,7 +49,10 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<RuleSource>, RuleLoadError> {
                 path: path.display().to_string(),
                 source,
             })?;
-            Ok(RuleSource { origin: path.display().to_string(), text })
+            Ok(RuleSource {
+                origin: path.display().to_string(),
+                text,
+            })
         })
         .collect()
 }
@@ -56,13 +64,19 @@ pub fn compile_all(sources: &[RuleSource]) -> Result<Vec<LoadedRule>, Vec<RuleLo
     let mut errors = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for source in sources {
-        let compiler = Compiler { origin: &source.origin, text: &source.text };
+        let compiler = Compiler {
+            origin: &source.origin,
+            text: &source.text,
+        };
         match compiler.compile_text() {
             Ok(rule) => {
                 if let Some(first) = seen.get(&rule.rule.id) {
                     let at = source.text.find(&rule.rule.id).unwrap_or(0);
                     errors.push(RuleLoadError::File(Box::new(RuleFileError {
-                        message: format!("rule id `{}` is already defined in {first}", rule.rule.id),
+                        message: format!(
+                            "rule id `{}` is already defined in {first}",
+                            rule.rule.id
+                        ),
                         source_code: NamedSource::new(&source.origin, source.text.clone()),
                         span: (at, rule.rule.id.len()).into(),
                         label: "duplicate id".into(),

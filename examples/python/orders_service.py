@@ -1,0 +1,76 @@
+"""Orders service: a small FastAPI app with the mistakes backlint exists to catch."""
+import hashlib
+import os
+import random
+import subprocess
+import time
+
+import jwt
+import requests
+import yaml
+from fastapi import FastAPI, HTTPException, Request
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from .db import SessionLocal
+from .models import Customer, Order
+
+app = FastAPI(debug=True)
+
+PAYMENTS_URL = os.environ.get("PAYMENTS_URL", "https://payments.internal")
+JWT_KEY = os.environ["JWT_KEY"]
+
+
+def current_user(request: Request) -> dict:
+    token = request.headers["authorization"].removeprefix("Bearer ")
+    # Signature check switched off "temporarily" during a migration.
+    return jwt.decode(token, JWT_KEY, options={"verify_signature": False})
+
+
+@app.get("/orders/{customer_id}")
+async def list_orders(customer_id: int, request: Request):
+    user = current_user(request)
+    db: Session = SessionLocal()
+    orders = db.query(Order).filter(Order.customer_id == customer_id).all()
+    result = []
+    for order in orders:
+        # One query per order instead of one joined query.
+        customer = db.execute(text("SELECT name FROM customers WHERE id = :id"), {"id": order.customer_id}).one()
+        result.append({"id": order.id, "customer": customer.name, "viewer": user["sub"]})
+    return result
+
+
+@app.post("/orders/{order_id}/pay")
+async def pay(order_id: int):
+    # Blocks the event loop and has no timeout: one slow payment provider stalls every request.
+    response = requests.post(f"{PAYMENTS_URL}/charge", json={"order": order_id}, verify=False)
+    time.sleep(0.5)
+    return response.json()
+
+
+@app.post("/reports/{name}")
+async def export_report(name: str):
+    # Shell command built from a path parameter.
+    subprocess.run(f"tar czf /tmp/{name}.tgz /srv/reports/{name}", shell=True, check=True)
+    return {"status": "queued"}
+
+
+@app.post("/import")
+async def import_orders(request: Request):
+    body = await request.body()
+    data = yaml.load(body, Loader=yaml.Loader)
+    return {"imported": len(data)}
+
+
+def reset_code() -> str:
+    return str(random.randint(100000, 999999))
+
+
+def store_password(customer: Customer, password: str) -> None:
+    customer.password_hash = hashlib.md5(password.encode()).hexdigest()
+
+
+@app.get("/health")
+async def health():
+    # Fine: a cheap check with no I/O.
+    return {"ok": True}

@@ -1,0 +1,165 @@
+//! Malformed rule files: exit code 2 and a miette report pointing at the
+//! offending line of the YAML.
+
+mod common;
+
+use common::*;
+use std::fs;
+
+const GOOD: &str = r#"id: sample-rule
+summary: Sample.
+severity: warning
+category: security
+message: "eval of {{arg}}"
+docs: |
+  Sample rule.
+match:
+  python:
+    query: |
+      (call
+        function: (identifier) @fn (#eq? @fn "eval")
+        arguments: (argument_list (_) @arg)) @match
+    where:
+      arg: { regex: "^x" }
+"#;
+
+/// Writes `rule` as the only rule file and returns (exit code, stderr).
+fn load(rule: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("rules")).unwrap();
+    fs::write(dir.path().join("rules/sample.yaml"), rule).unwrap();
+    fs::write(dir.path().join("a.py"), "eval(x)\n").unwrap();
+    let out = backlint(
+        &["check", "--rules", "rules", "--no-builtin", "a.py"],
+        dir.path(),
+    );
+    (out.status.code(), stderr(&out))
+}
+
+#[test]
+fn the_good_rule_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("rules")).unwrap();
+    fs::write(dir.path().join("rules/sample.yaml"), GOOD).unwrap();
+    fs::write(dir.path().join("a.py"), "eval(x)\n").unwrap();
+    let out = backlint(
+        &[
+            "check",
+            "--rules",
+            "rules",
+            "--no-builtin",
+            "--format",
+            "concise",
+            "a.py",
+        ],
+        dir.path(),
+    );
+    assert_eq!(stdout(&out), "a.py:1:1: warning[sample-rule] eval of x\n");
+}
+
+fn assert_points_at(stderr: &str, line: usize, needle: &str, message: &str) {
+    assert!(
+        stderr.contains(message),
+        "message `{message}` missing:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("rules/sample.yaml:{line}:")),
+        "not pointing at line {line}:\n{stderr}"
+    );
+    let marked = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{line} │")))
+        .unwrap_or_else(|| panic!("line {line} not shown:\n{stderr}"));
+    assert!(
+        marked.contains(needle),
+        "line {line} shown as `{marked}`, expected `{needle}`"
+    );
+}
+
+#[test]
+fn unknown_key() {
+    let (code, err) = load(&GOOD.replace("severity: warning", "severity: warning\nseverty: error"));
+    assert_eq!(code, Some(2));
+    assert_points_at(&err, 4, "severty", "unknown field `severty`");
+}
+
+#[test]
+fn unknown_key_in_a_matcher() {
+    let (code, err) =
+        load(&GOOD.replace("    where:", "    insde:\n      kind: block\n    where:"));
+    assert_eq!(code, Some(2));
+    assert_points_at(&err, 14, "insde", "unknown field `insde`");
+}
+
+#[test]
+fn yaml_syntax_error() {
+    let (code, err) = load(&GOOD.replace("category: security", "category: [security"));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("rules/sample.yaml:"), "{err}");
+}
+
+#[test]
+fn bad_query() {
+    let (code, err) = load(&GOOD.replace("(identifier) @fn", "(identifer) @fn"));
+    assert_eq!(code, Some(2));
+    assert_points_at(&err, 12, "identifer", "the python query does not compile");
+}
+
+#[test]
+fn bad_regex() {
+    let (code, err) = load(&GOOD.replace(r#"regex: "^x""#, r#"regex: "^(x""#));
+    assert_eq!(code, Some(2));
+    assert_points_at(&err, 15, "regex", "invalid regex");
+}
+
+#[test]
+fn unknown_capture_in_message() {
+    let (code, err) = load(&GOOD.replace("{{arg}}", "{{argument}}"));
+    assert_eq!(code, Some(2));
+    assert_points_at(
+        &err,
+        5,
+        "{{argument}}",
+        "`{{argument}}` names a capture that the python query does not define",
+    );
+}
+
+#[test]
+fn unknown_capture_in_where() {
+    let (code, err) = load(&GOOD.replace("      arg: {", "      args: {"));
+    assert_eq!(code, Some(2));
+    assert_points_at(&err, 15, "args", "`where` names capture `args`");
+}
+
+#[test]
+fn unknown_language() {
+    let (code, err) = load(&GOOD.replace("  python:", "  cobol:"));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("unknown language `cobol`"), "{err}");
+}
+
+#[test]
+fn unknown_severity_value() {
+    let (code, err) = load(&GOOD.replace("severity: warning", "severity: fatal"));
+    assert_eq!(code, Some(2));
+    assert_points_at(&err, 3, "fatal", "fatal");
+}
+
+#[test]
+fn duplicate_id_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("rules")).unwrap();
+    fs::write(dir.path().join("rules/a.yaml"), GOOD).unwrap();
+    fs::write(dir.path().join("rules/b.yaml"), GOOD).unwrap();
+    let out = backlint(
+        &["check", "--rules", "rules", "--no-builtin", "."],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("rule id `sample-rule` is already defined in rules/a.yaml"),
+        "{err}"
+    );
+    assert!(err.contains("rules/b.yaml:1:"), "{err}");
+}
