@@ -58,7 +58,8 @@ pub struct Span {
 }
 
 impl Span {
-    /// Builds a span from a byte range of `text`.
+    /// Builds a span from a byte range of `text`. For many spans in one
+    /// text, use [`LineIndex::span`].
     pub fn from_range(text: &str, start: usize, end: usize) -> Span {
         Span {
             start: position_at(text, start),
@@ -76,19 +77,107 @@ impl Span {
 }
 
 /// The position of byte `offset` in `text` (clamped to the text and to a
-/// character boundary).
+/// character boundary). Lines end at `\n`, `\r\n` or a lone `\r`.
 pub fn position_at(text: &str, offset: usize) -> Position {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
     let before = &text[..offset];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_start = line_start_before(text, offset);
+    let lone_crs = before
+        .match_indices('\r')
+        .filter(|(i, _)| text.as_bytes().get(i + 1) != Some(&b'\n'))
+        .count();
     Position {
-        line: before.matches('\n').count() + 1,
+        line: before.matches('\n').count() + lone_crs + 1,
         column: before[line_start..].chars().count() + 1,
         offset,
     }
+}
+
+/// Line starts of a text, for fast offset → position lookups.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        for (i, b) in bytes.iter().enumerate() {
+            let ends_line = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            if ends_line {
+                starts.push(i + 1);
+            }
+        }
+        LineIndex { text, starts }
+    }
+
+    /// Same result as [`position_at`], in logarithmic time plus the line's length.
+    pub fn position(&self, offset: usize) -> Position {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|s| *s <= offset);
+        let line_start = self.starts[line - 1];
+        Position {
+            line,
+            column: self.text[line_start..offset].chars().count() + 1,
+            offset,
+        }
+    }
+
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        Span {
+            start: self.position(start),
+            end: self.position(end.max(start)),
+        }
+    }
+}
+
+/// Byte offset where the line containing `offset` starts.
+pub fn line_start_before(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    let bytes = text.as_bytes();
+    bytes[..offset]
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(i, b)| **b == b'\n' || (**b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .map_or(0, |(i, _)| i + 1)
+}
+
+/// The lines of `text`, split at `\n`, `\r\n` or a lone `\r` (unlike
+/// [`str::lines`], which keeps lone `\r`), without terminators.
+pub fn split_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                lines.push(&text[start..i]);
+                start = i + 1;
+            }
+            b'\r' => {
+                lines.push(&text[start..i]);
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < bytes.len() {
+        lines.push(&text[start..]);
+    }
+    lines
 }
 
 /// A suggested replacement for a byte range of the file.
@@ -125,6 +214,8 @@ pub enum NoticeKind {
     SyntaxError,
     /// The walker reported a problem (e.g. a symlink loop).
     Walk,
+    /// Parsing and matching took longer than the per-file time budget.
+    Timeout,
 }
 
 impl NoticeKind {
@@ -188,6 +279,44 @@ mod tests {
         );
         // Offsets inside a multi-byte character snap back to its start.
         assert_eq!(position_at(text, 4).offset, 3);
+    }
+
+    #[test]
+    fn every_line_ending_counts() {
+        let text = "a\r\nb\rc\nd";
+        assert_eq!(split_lines(text), vec!["a", "b", "c", "d"]);
+        assert_eq!(position_at(text, 3).line, 2);
+        assert_eq!(position_at(text, 5).line, 3);
+        assert_eq!(
+            position_at(text, 7),
+            Position {
+                line: 4,
+                column: 1,
+                offset: 7
+            }
+        );
+        // A CR of a CRLF pair is not a line of its own.
+        assert_eq!(
+            position_at(text, 1),
+            Position {
+                line: 1,
+                column: 2,
+                offset: 1
+            }
+        );
+    }
+
+    #[test]
+    fn line_index_agrees_with_position_at() {
+        let text = "ab\r\nc\rdé\nf\n\ng";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                index.position(offset),
+                position_at(text, offset),
+                "offset {offset}"
+            );
+        }
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! indexed rules, suppressions, fingerprints. Free of threading: callers
 //! may run it on any thread; each thread keeps its own parsers.
 
-use crate::diagnostic::{fingerprint, Finding, Fix, Notice, NoticeKind, Span};
+use crate::diagnostic::{
+    fingerprint, line_start_before, Finding, Fix, LineIndex, Notice, NoticeKind,
+};
 use crate::lang::Lang;
 use crate::matcher::{node_text, Captures, MatchContext};
 use crate::rule::compile::placeholder_regex;
@@ -10,7 +12,16 @@ use crate::rule::index::{LangIndex, RuleSet};
 use crate::suppress::Suppressions;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use tree_sitter::{Node, Parser, QueryCursor, Tree};
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+use tree_sitter::{Node, ParseOptions, Parser, QueryCursor, Tree};
+
+/// Time one file may take to parse and match before it is abandoned with a
+/// notice, so a pathological file cannot hang a pre-commit hook or CI.
+pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(10);
+
+/// How many nodes the traversal visits between deadline checks.
+const DEADLINE_CHECK_INTERVAL: u32 = 1024;
 
 /// What linting one file produced.
 #[derive(Debug, Default)]
@@ -28,6 +39,11 @@ thread_local! {
 
 /// Parses `source` with this thread's parser for `lang`.
 pub fn parse(lang: Lang, source: &str) -> Option<Tree> {
+    parse_until(lang, source, None)
+}
+
+/// Parses `source`, giving up (`None`) once `deadline` has passed.
+pub fn parse_until(lang: Lang, source: &str, deadline: Option<Instant>) -> Option<Tree> {
     PARSERS.with(|parsers| {
         let mut parsers = parsers.borrow_mut();
         let parser = match parsers.entry(lang) {
@@ -38,13 +54,40 @@ pub fn parse(lang: Lang, source: &str) -> Option<Tree> {
                 e.insert(parser)
             }
         };
-        parser.parse(source, None)
+        let bytes = source.as_bytes();
+        let mut read = |offset: usize, _| bytes.get(offset..).unwrap_or_default();
+        let mut progress = |_: &tree_sitter::ParseState| match deadline {
+            Some(d) if Instant::now() > d => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        };
+        let options = ParseOptions::new().progress_callback(&mut progress);
+        parser.parse_with_options(&mut read, None, Some(options))
     })
 }
 
 /// Lints `source` (the text of `path`, displayed as given) as `lang`.
 pub fn lint_source(rules: &RuleSet, lang: Lang, path: &str, source: &str) -> FileOutcome {
+    lint_source_within(rules, lang, path, source, DEFAULT_TIME_BUDGET)
+}
+
+/// [`lint_source`] with an explicit time budget for the file.
+pub fn lint_source_within(
+    rules: &RuleSet,
+    lang: Lang,
+    path: &str,
+    source: &str,
+    budget: Duration,
+) -> FileOutcome {
+    let deadline = Instant::now().checked_add(budget);
     let mut outcome = FileOutcome::default();
+    let timeout = |path: &str| Notice {
+        path: path.to_string(),
+        kind: NoticeKind::Timeout,
+        message: format!(
+            "not linted: it took longer than the {} ms budget",
+            budget.as_millis()
+        ),
+    };
     let Some(index) = rules.for_lang(lang) else {
         return outcome;
     };
@@ -52,12 +95,8 @@ pub fn lint_source(rules: &RuleSet, lang: Lang, path: &str, source: &str) -> Fil
     if !live.iter().any(|l| *l) {
         return outcome;
     }
-    let Some(tree) = parse(lang, source) else {
-        outcome.notices.push(Notice {
-            path: path.to_string(),
-            kind: NoticeKind::SyntaxError,
-            message: "the parser gave up on this file; it was not linted".into(),
-        });
+    let Some(tree) = parse_until(lang, source, deadline) else {
+        outcome.notices.push(timeout(path));
         return outcome;
     };
     outcome.parsed = true;
@@ -69,15 +108,20 @@ pub fn lint_source(rules: &RuleSet, lang: Lang, path: &str, source: &str) -> Fil
             message: "the file has syntax errors; only the parts that parse were linted".into(),
         });
     }
-    let mut findings = CURSOR.with(|cursor| {
+    let traversed = CURSOR.with(|cursor| {
         let mut cursor = cursor.borrow_mut();
         let mut ctx = MatchContext {
             source,
             lang: lang.info(),
             cursor: &mut cursor,
         };
-        traverse(rules, index, &live, root, &mut ctx)
+        let lines = LineIndex::new(source);
+        traverse(rules, index, &live, root, &mut ctx, &lines, deadline)
     });
+    let Some(mut findings) = traversed else {
+        outcome.notices.push(timeout(path));
+        return outcome;
+    };
     if !findings.is_empty() {
         let suppressions = Suppressions::new(source, lang.info().line_comment);
         findings.retain(|f| !suppressions.suppresses(f.span.start.line, &f.rule_id));
@@ -88,19 +132,27 @@ pub fn lint_source(rules: &RuleSet, lang: Lang, path: &str, source: &str) -> Fil
     outcome
 }
 
-/// One depth-first pass over the tree with an explicit cursor.
+/// One depth-first pass over the tree with an explicit cursor; `None` when
+/// the deadline passed.
 fn traverse(
     rules: &RuleSet,
     index: &LangIndex,
     live: &[bool],
     root: Node<'_>,
     ctx: &mut MatchContext<'_>,
-) -> Vec<Finding> {
+    lines: &LineIndex<'_>,
+    deadline: Option<Instant>,
+) -> Option<Vec<Finding>> {
     let mut findings = Vec::new();
     let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
     let mut cursor = root.walk();
+    let mut visited: u32 = 0;
     loop {
         let node = cursor.node();
+        visited = visited.wrapping_add(1);
+        if visited % DEADLINE_CHECK_INTERVAL == 0 && deadline.is_some_and(|d| Instant::now() > d) {
+            return None;
+        }
         for i in index.candidates(node.kind_id()) {
             if !live[i as usize] {
                 continue;
@@ -114,7 +166,7 @@ fn traverse(
                 if !seen.insert((entry.rule, range.start, range.end)) {
                     continue;
                 }
-                let span = Span::from_range(ctx.source, range.start, range.end);
+                let span = lines.span(range.start, range.end);
                 let fix = rule.fix.as_ref().map(|template| Fix {
                     span,
                     replacement: interpolate(template, &captures, names, ctx.source, false),
@@ -137,7 +189,7 @@ fn traverse(
                 break;
             }
             if !cursor.goto_parent() {
-                return findings;
+                return Some(findings);
             }
         }
     }
@@ -183,9 +235,9 @@ fn shorten(text: &str) -> String {
 fn assign_fingerprints(findings: &mut [Finding], path: &str, source: &str) {
     let mut occurrences: HashMap<(String, String), usize> = HashMap::new();
     for f in findings.iter_mut() {
-        let start = f.span.start.offset.min(source.len());
-        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line = source[line_start..].lines().next().unwrap_or("");
+        let line_start = line_start_before(source, f.span.start.offset);
+        let rest = &source[line_start..];
+        let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
         let key = (
             f.rule_id.clone(),
             line.split_whitespace().collect::<Vec<_>>().join(" "),

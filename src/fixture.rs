@@ -95,7 +95,7 @@ pub struct TestOutcome {
 
 /// Reads the annotations of a fixture file.
 pub fn annotations(source: &str, comment: &str) -> Vec<Annotation> {
-    let lines: Vec<&str> = source.lines().collect();
+    let lines: Vec<&str> = crate::diagnostic::split_lines(source);
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let Some(body) = line.trim_start().strip_prefix(comment) else {

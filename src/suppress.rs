@@ -21,7 +21,7 @@ pub struct Suppressions<'a> {
 impl<'a> Suppressions<'a> {
     pub fn new(source: &'a str, comment: &'static str) -> Self {
         Suppressions {
-            lines: source.lines().collect(),
+            lines: crate::diagnostic::split_lines(source),
             comment,
         }
     }
