@@ -7,9 +7,11 @@
 
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod engine;
 pub mod fixture;
+pub mod fuzzing;
 pub mod lang;
 pub mod matcher;
 pub mod render;

@@ -1,0 +1,40 @@
+//! Entry points shared by the cargo-fuzz targets (`fuzz/`) and the smoke
+//! test that runs them briefly in CI. They must never panic, whatever the
+//! bytes.
+
+use crate::engine::lint_source;
+use crate::lang::Lang;
+use crate::rule::compile::Compiler;
+use crate::rule::index::{RuleSet, Selection};
+use crate::rule::load::{builtin_sources, compile_all};
+use crate::source::text_from_bytes;
+use std::sync::OnceLock;
+
+fn builtin_rules() -> &'static RuleSet {
+    static RULES: OnceLock<RuleSet> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let loaded = compile_all(&builtin_sources()).unwrap_or_default();
+        RuleSet::build(loaded, &Selection::default()).unwrap_or_else(|_| {
+            RuleSet::build(Vec::new(), &Selection::default()).expect("empty rule set")
+        })
+    })
+}
+
+/// Lints arbitrary bytes as `lang` with every built-in rule.
+pub fn lint_bytes(lang: Lang, data: &[u8]) -> usize {
+    match text_from_bytes(data.to_vec()) {
+        Some(text) => {
+            let outcome = lint_source(builtin_rules(), lang, "fuzz", &text);
+            outcome.findings.len() + outcome.notices.len()
+        }
+        None => 0,
+    }
+}
+
+/// Compiles arbitrary bytes as a rule file; errors are fine, panics are not.
+pub fn load_rule_bytes(data: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    Compiler { origin: "fuzz.yaml", text }.compile_text().is_ok()
+}
