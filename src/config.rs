@@ -119,7 +119,14 @@ impl Config {
             Ok(None) => return Ok(None),
             Err(e) => {
                 let span = e.span().unwrap_or(0..0);
-                return Err(error(path, &text, span, e.message().to_string(), "here", None));
+                return Err(error(
+                    path,
+                    &text,
+                    span,
+                    e.message().to_string(),
+                    "here",
+                    None,
+                ));
             }
         };
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -128,7 +135,14 @@ impl Config {
             let mut builder = GlobSetBuilder::new();
             for g in globs {
                 let glob = Glob::new(g.get_ref()).map_err(|e| {
-                    error(path, &text, g.span(), format!("invalid glob: {}", e.kind()), "this glob", None)
+                    error(
+                        path,
+                        &text,
+                        g.span(),
+                        format!("invalid glob: {}", e.kind()),
+                        "this glob",
+                        None,
+                    )
                 })?;
                 builder.add(glob);
             }
@@ -136,7 +150,11 @@ impl Config {
                 .build()
                 .map_err(|e| error(path, &text, 0..0, e.to_string(), "here", None))
         };
-        let include = if raw.include.is_empty() { None } else { Some(glob_set(&raw.include)?) };
+        let include = if raw.include.is_empty() {
+            None
+        } else {
+            Some(glob_set(&raw.include)?)
+        };
         let exclude = glob_set(&raw.exclude)?;
         let mut per_path_ignores = Vec::new();
         for (glob, rules) in &raw.per_path_ignores {
@@ -194,7 +212,9 @@ impl Config {
 
     /// Whether `include`/`exclude` let `file` be linted.
     pub fn admits(&self, file: &Path) -> bool {
-        let Some(rel) = self.relative(file) else { return true };
+        let Some(rel) = self.relative(file) else {
+            return true;
+        };
         if self.exclude.is_match(&rel) {
             return false;
         }
@@ -202,16 +222,26 @@ impl Config {
     }
 
     pub fn select(&self) -> Vec<String> {
-        self.raw.select.iter().map(|s| s.get_ref().clone()).collect()
+        self.raw
+            .select
+            .iter()
+            .map(|s| s.get_ref().clone())
+            .collect()
     }
 
     pub fn ignore(&self) -> Vec<String> {
-        self.raw.ignore.iter().map(|s| s.get_ref().clone()).collect()
+        self.raw
+            .ignore
+            .iter()
+            .map(|s| s.get_ref().clone())
+            .collect()
     }
 
     /// Rules or categories ignored for `file` by `[per-path-ignores]`.
     pub fn ignored_for(&self, file: &Path) -> Vec<String> {
-        let Some(rel) = self.relative(file) else { return Vec::new() };
+        let Some(rel) = self.relative(file) else {
+            return Vec::new();
+        };
         self.per_path_ignores
             .iter()
             .filter(|(set, _)| set.is_match(&rel))
@@ -228,7 +258,11 @@ impl Config {
     }
 
     pub fn rules_dirs(&self) -> Vec<PathBuf> {
-        self.raw.rules_dirs.iter().map(|d| self.dir.join(d.get_ref())).collect()
+        self.raw
+            .rules_dirs
+            .iter()
+            .map(|d| self.dir.join(d.get_ref()))
+            .collect()
     }
 
     pub fn max_file_size(&self) -> Option<u64> {
@@ -250,7 +284,8 @@ fn error(
 ) -> Box<ConfigError> {
     Box::new(ConfigError {
         message,
-        source_code: NamedSource::new(path.display().to_string(), text.to_string()).with_language("toml"),
+        source_code: NamedSource::new(path.display().to_string(), text.to_string())
+            .with_language("toml"),
         span: (span.start, span.end.saturating_sub(span.start)).into(),
         label: label.into(),
         help,
@@ -268,7 +303,10 @@ pub struct ConfigResolver {
 impl ConfigResolver {
     /// A resolver that always answers with `config`.
     pub fn fixed(config: Config) -> Self {
-        ConfigResolver { by_dir: HashMap::new(), configs: vec![config] }
+        ConfigResolver {
+            by_dir: HashMap::new(),
+            configs: vec![config],
+        }
     }
 
     /// Index into [`Self::configs`] of the configuration governing `file`.

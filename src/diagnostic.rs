@@ -185,6 +185,8 @@ pub fn split_lines(text: &str) -> Vec<&str> {
 pub struct Fix {
     pub span: Span,
     pub replacement: String,
+    /// `true` when `--fix` may apply it without `--unsafe-fixes`.
+    pub safe: bool,
 }
 
 /// One problem found in one file by one rule.

@@ -9,6 +9,7 @@ use crate::lang::Lang;
 use crate::matcher::{node_text, Captures, MatchContext};
 use crate::rule::compile::placeholder_regex;
 use crate::rule::index::{LangIndex, RuleSet};
+use crate::rule::meta::{BLANKET_SUPPRESSION, UNUSED_SUPPRESSION};
 use crate::suppress::Suppressions;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -88,48 +89,102 @@ pub fn lint_source_within(
             budget.as_millis()
         ),
     };
-    let Some(index) = rules.for_lang(lang) else {
-        return outcome;
-    };
-    let live = index.live_entries(source.as_bytes());
-    if !live.iter().any(|l| *l) {
-        return outcome;
+    let mut findings = Vec::new();
+    if let Some(index) = rules.for_lang(lang) {
+        let live = index.live_entries(source.as_bytes());
+        if live.iter().any(|l| *l) {
+            let Some(tree) = parse_until(lang, source, deadline) else {
+                outcome.notices.push(timeout(path));
+                return outcome;
+            };
+            outcome.parsed = true;
+            let root = tree.root_node();
+            if root.has_error() {
+                outcome.notices.push(Notice {
+                    path: path.to_string(),
+                    kind: NoticeKind::SyntaxError,
+                    message: "the file has syntax errors; only the parts that parse were linted"
+                        .into(),
+                });
+            }
+            let traversed = CURSOR.with(|cursor| {
+                let mut cursor = cursor.borrow_mut();
+                let mut ctx = MatchContext {
+                    source,
+                    lang: lang.info(),
+                    cursor: &mut cursor,
+                };
+                let lines = LineIndex::new(source);
+                traverse(rules, index, &live, root, &mut ctx, &lines, deadline)
+            });
+            let Some(found) = traversed else {
+                outcome.notices.push(timeout(path));
+                return outcome;
+            };
+            findings = found;
+        }
     }
-    let Some(tree) = parse_until(lang, source, deadline) else {
-        outcome.notices.push(timeout(path));
-        return outcome;
-    };
-    outcome.parsed = true;
-    let root = tree.root_node();
-    if root.has_error() {
-        outcome.notices.push(Notice {
-            path: path.to_string(),
-            kind: NoticeKind::SyntaxError,
-            message: "the file has syntax errors; only the parts that parse were linted".into(),
-        });
-    }
-    let traversed = CURSOR.with(|cursor| {
-        let mut cursor = cursor.borrow_mut();
-        let mut ctx = MatchContext {
-            source,
-            lang: lang.info(),
-            cursor: &mut cursor,
-        };
-        let lines = LineIndex::new(source);
-        traverse(rules, index, &live, root, &mut ctx, &lines, deadline)
-    });
-    let Some(mut findings) = traversed else {
-        outcome.notices.push(timeout(path));
-        return outcome;
-    };
-    if !findings.is_empty() {
+    let meta = rules.has(UNUSED_SUPPRESSION) || rules.has(BLANKET_SUPPRESSION);
+    if !findings.is_empty() || meta {
         let suppressions = Suppressions::new(source, lang.info().line_comment);
         findings.retain(|f| !suppressions.suppresses(f.span.start.line, &f.rule_id));
+        if meta {
+            findings.extend(suppression_findings(rules, &suppressions, source));
+        }
     }
     findings.sort_by(|a, b| (a.span.start, &a.rule_id).cmp(&(b.span.start, &b.rule_id)));
     assign_fingerprints(&mut findings, path, source);
     outcome.findings = findings;
     outcome
+}
+
+/// Findings of the opt-in suppression rules: directives that suppressed
+/// nothing (when every rule they name is running, so a rule switched off by
+/// configuration does not make its suppressions look unused), and
+/// directives without rule ids.
+fn suppression_findings(
+    rules: &RuleSet,
+    suppressions: &Suppressions,
+    source: &str,
+) -> Vec<Finding> {
+    let lines = LineIndex::new(source);
+    let mut out = Vec::new();
+    for d in &suppressions.directives {
+        let span = lines.span(d.offset, d.offset + d.len);
+        let mut report = |id: &str, message: String| {
+            if let Some(rule) = rules.rule(id) {
+                out.push(Finding {
+                    rule_id: id.to_string(),
+                    severity: rule.severity,
+                    message,
+                    span,
+                    fix: None,
+                    fingerprint: String::new(),
+                });
+            }
+        };
+        if d.rules.is_none() {
+            report(
+                BLANKET_SUPPRESSION,
+                "suppression without rule ids hides every rule here".into(),
+            );
+        }
+        let all_running = d
+            .rules
+            .as_ref()
+            .is_none_or(|ids| ids.iter().all(|id| rules.has(id)));
+        if !d.is_used() && all_running {
+            let what = match &d.rules {
+                Some(ids) => format!("`{}`", ids.join("`, `")),
+                None => "any rule".into(),
+            };
+            report(
+                UNUSED_SUPPRESSION,
+                format!("unused suppression: no finding of {what} here"),
+            );
+        }
+    }
+    out
 }
 
 /// One depth-first pass over the tree with an explicit cursor; `None` when
@@ -167,9 +222,11 @@ fn traverse(
                     continue;
                 }
                 let span = lines.span(range.start, range.end);
-                let fix = rule.fix.as_ref().map(|template| Fix {
+                let template = entry.matcher.fix.as_ref().or(rule.fix.as_ref());
+                let fix = template.map(|template| Fix {
                     span,
                     replacement: interpolate(template, &captures, names, ctx.source, false),
+                    safe: rule.fix_safety == crate::rule::FixSafety::Safe,
                 });
                 findings.push(Finding {
                     rule_id: rule.id.clone(),

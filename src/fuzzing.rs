@@ -36,5 +36,10 @@ pub fn load_rule_bytes(data: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(data) else {
         return false;
     };
-    Compiler { origin: "fuzz.yaml", text }.compile_text().is_ok()
+    Compiler {
+        origin: "fuzz.yaml",
+        text,
+    }
+    .compile_text()
+    .is_ok()
 }

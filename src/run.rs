@@ -8,7 +8,9 @@ use crate::rule::index::RuleSet;
 use crate::source::read_source;
 use crate::walk::{discover, SourceFile};
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Inputs of a check besides the rules.
@@ -75,25 +77,93 @@ impl Report {
     }
 }
 
-/// Lints the files under `options.paths`.
+/// Lints the files under `options.paths` with one policy for all.
 pub fn check(rules: &RuleSet, options: &CheckOptions) -> Report {
     let started = Instant::now();
-    let (files, mut notices) = discover(&options.paths);
+    let (files, notices) = discover(&options.paths);
+    let policy = Arc::new(Policy::default());
+    let targets: Vec<Target> = files
+        .into_iter()
+        .map(|file| Target {
+            file,
+            policy: policy.clone(),
+        })
+        .collect();
+    lint_targets(
+        rules,
+        &targets,
+        options.jobs,
+        options.max_file_size,
+        notices,
+        started,
+    )
+}
+
+/// Which findings a file keeps and at what severity, from configuration.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// Rule ids or categories to keep (empty: all).
+    pub select: Vec<String>,
+    /// Rule ids or categories to drop.
+    pub ignore: Vec<String>,
+    /// Severity overrides by rule id.
+    pub severity: BTreeMap<String, Severity>,
+}
+
+impl Policy {
+    /// Drops findings the policy does not select and applies overrides.
+    pub fn apply(&self, rules: &RuleSet, findings: &mut Vec<Finding>) {
+        findings.retain(|f| {
+            let Some(rule) = rules.rule(&f.rule_id) else {
+                return true;
+            };
+            let named = |names: &[String]| {
+                names
+                    .iter()
+                    .any(|n| *n == rule.id || n == rule.category.as_str())
+            };
+            (self.select.is_empty() || named(&self.select)) && !named(&self.ignore)
+        });
+        for f in findings.iter_mut() {
+            if let Some(severity) = self.severity.get(&f.rule_id) {
+                f.severity = *severity;
+            }
+        }
+    }
+}
+
+/// A file to lint and the policy that governs it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub file: SourceFile,
+    pub policy: Arc<Policy>,
+}
+
+/// Lints `targets` in parallel (`jobs` threads, all cores when `None`) and
+/// assembles the report, adding `notices` from earlier stages.
+pub fn lint_targets(
+    rules: &RuleSet,
+    targets: &[Target],
+    jobs: Option<usize>,
+    max_file_size: u64,
+    mut notices: Vec<Notice>,
+    started: Instant,
+) -> Report {
     let lint_all = || -> Vec<(Option<FileReport>, Vec<Notice>)> {
-        files
+        targets
             .par_iter()
-            .map(|file| lint_file(rules, file, options.max_file_size))
+            .map(|t| lint_file(rules, t, max_file_size))
             .collect()
     };
     let results = match rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs.unwrap_or(0))
+        .num_threads(jobs.unwrap_or(0))
         .build()
     {
         Ok(pool) => pool.install(lint_all),
         Err(_) => lint_all(),
     };
     let mut report = Report {
-        files_scanned: files.len(),
+        files_scanned: targets.len(),
         ..Report::default()
     };
     for (file, file_notices) in results {
@@ -127,17 +197,15 @@ pub fn check_text(rules: &RuleSet, stdin: StdinSource) -> Report {
     report
 }
 
-fn lint_file(
-    rules: &RuleSet,
-    file: &SourceFile,
-    max_size: u64,
-) -> (Option<FileReport>, Vec<Notice>) {
+fn lint_file(rules: &RuleSet, target: &Target, max_size: u64) -> (Option<FileReport>, Vec<Notice>) {
+    let file = &target.file;
     let display = file.path.to_string_lossy().replace('\\', "/");
     let text = match read_source(&file.path, &display, max_size) {
         Ok(text) => text,
         Err(notice) => return (None, vec![notice]),
     };
-    let outcome = lint_source(rules, file.lang, &display, &text);
+    let mut outcome = lint_source(rules, file.lang, &display, &text);
+    target.policy.apply(rules, &mut outcome.findings);
     let report = if outcome.findings.is_empty() {
         None
     } else {

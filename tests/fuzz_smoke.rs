@@ -20,7 +20,11 @@ fn seeds(dir: &str, exts: &[&str]) -> Vec<Vec<u8>> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.contains(&e)) {
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| exts.contains(&e))
+            {
                 out.push(std::fs::read(&path).unwrap_or_default());
             }
         }
@@ -49,7 +53,8 @@ fn mutate(rng: &mut fastrand::Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
             }
             3 => {
                 let at = rng.usize(..=data.len());
-                let bomb: Vec<u8> = std::iter::repeat_n(b"([{"[rng.usize(..3)], rng.usize(..2000)).collect();
+                let bomb: Vec<u8> =
+                    std::iter::repeat_n(b"([{"[rng.usize(..3)], rng.usize(..2000)).collect();
                 data.splice(at..at, bomb);
             }
             4 => data.extend_from_slice(b"\0\xff\xfe\r\r\n"),

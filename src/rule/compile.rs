@@ -92,6 +92,17 @@ impl<'a> Compiler<'a> {
         }
         languages.sort();
         matchers.sort_by_key(|m| m.lang);
+        let has_fix = file.fix.is_some() || matchers.iter().any(|m| m.fix.is_some());
+        if has_fix && file.fix_safety.is_none() {
+            return Err(self.error(
+                &file.id.referenced,
+                file.id.value.len(),
+                "a rule with a `fix` must declare `fix-safety: safe` or `fix-safety: unsafe`"
+                    .into(),
+                "this rule",
+                Some("safe fixes are applied by `--fix`; unsafe ones need `--unsafe-fixes`".into()),
+            ));
+        }
         let precision = file.precision.unwrap_or(match file.severity {
             Severity::Error => Precision::High,
             _ => Precision::Medium,
@@ -107,6 +118,8 @@ impl<'a> Compiler<'a> {
                 references: file.references,
                 precision,
                 fix: file.fix.map(|f| f.value),
+                fix_safety: file.fix_safety.unwrap_or(super::FixSafety::Unsafe),
+                opt_in: false,
                 languages,
                 origin: self.origin.to_string(),
             },
@@ -140,7 +153,9 @@ impl<'a> Compiler<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let templates = std::iter::once(&file.message).chain(file.fix.as_ref());
+        let templates = std::iter::once(&file.message)
+            .chain(file.fix.as_ref())
+            .chain(spec.value.fix.as_ref());
         for template in templates {
             for cap in placeholder_regex().captures_iter(&template.value) {
                 let name = &cap[1];
@@ -160,6 +175,7 @@ impl<'a> Compiler<'a> {
             matcher,
             anchors: spec.value.anchors.clone().unwrap_or_default(),
             capture_names,
+            fix: spec.value.fix.as_ref().map(|f| f.value.clone()),
         })
     }
 

@@ -60,6 +60,7 @@ impl RuleSet {
         };
         let mut kept: Vec<LoadedRule> = loaded
             .into_iter()
+            .filter(|r| !r.rule.opt_in || selection.select.contains(&r.rule.id))
             .filter(|r| selection.select.is_empty() || selects(&r.rule, &selection.select))
             .filter(|r| !selects(&r.rule, &selection.ignore))
             .collect();
@@ -85,6 +86,11 @@ impl RuleSet {
     /// The index for a language, if any rule applies to it.
     pub fn for_lang(&self, lang: Lang) -> Option<&LangIndex> {
         self.langs.get(&lang)
+    }
+
+    /// Whether the set holds a rule with this id.
+    pub fn has(&self, id: &str) -> bool {
+        self.rule(id).is_some()
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {

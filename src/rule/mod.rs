@@ -6,12 +6,13 @@ pub mod compile;
 pub mod error;
 pub mod index;
 pub mod load;
+pub mod meta;
 pub mod schema;
 
 use crate::diagnostic::Severity;
 use crate::lang::Lang;
 use crate::matcher::Matcher;
-pub use schema::{Category, Precision, References};
+pub use schema::{Category, FixSafety, Precision, References};
 
 /// A rule's metadata: what it reports and how it is documented.
 #[derive(Debug, Clone)]
@@ -25,6 +26,9 @@ pub struct Rule {
     pub references: References,
     pub precision: Precision,
     pub fix: Option<String>,
+    pub fix_safety: FixSafety,
+    /// Opt-in rules run only when selected by id (`--select`, config).
+    pub opt_in: bool,
     /// Languages in table order, without duplicates.
     pub languages: Vec<Lang>,
     /// Where the rule came from (`rules/python/x.yaml` for built-ins).
@@ -60,6 +64,8 @@ pub struct LanguageMatcher {
     pub anchors: Vec<String>,
     /// Capture names of the top-level query, by capture index.
     pub capture_names: Vec<String>,
+    /// This language's fix template, overriding the rule's.
+    pub fix: Option<String>,
 }
 
 /// A rule with its matchers, as loaded from one file.

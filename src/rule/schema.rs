@@ -27,8 +27,13 @@ pub struct RuleFile {
     #[serde(default)]
     pub precision: Option<Precision>,
     /// Replacement for the reported node; `{{name}}` inserts capture text.
+    /// A language matcher's own `fix` takes precedence.
     #[serde(default)]
     pub fix: Option<Spanned<String>>,
+    /// Whether `--fix` may apply the fix without `--unsafe-fixes`. Required
+    /// when the rule has a fix.
+    #[serde(default)]
+    pub fix_safety: Option<FixSafety>,
     /// Matchers keyed by language (`python`, `javascript`, `typescript`,
     /// `tsx`, `rust`), or by several languages joined with commas.
     #[serde(rename = "match")]
@@ -66,6 +71,16 @@ impl Category {
         .into_iter()
         .find(|c| c.as_str() == s)
     }
+}
+
+/// Whether a fix keeps the program's meaning for every caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixSafety {
+    /// Applied by `--fix`.
+    Safe,
+    /// Applied only with `--unsafe-fixes`: it may change behaviour.
+    Unsafe,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -141,6 +156,9 @@ pub struct MatcherSpec {
     /// run at all (top level only). A cheap prefilter.
     #[serde(default)]
     pub anchors: Option<Vec<String>>,
+    /// Top level only: this language's fix (see the rule's `fix`).
+    #[serde(default)]
+    pub fix: Option<Spanned<String>>,
     /// Constraints on the query's captures.
     #[serde(default, rename = "where")]
     pub where_: BTreeMap<String, Spanned<CaptureSpec>>,
