@@ -15,7 +15,7 @@ fn corpus(lang: Lang, target: usize) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let (files, _) = backlint::walk::discover(&[root.join("examples"), root.join("fixtures")]);
     let mut unit = String::new();
-    for f in files.iter().filter(|f| f.lang == lang) {
+    for f in files.iter().filter(|f| f.lang() == Some(lang)) {
         if let Ok(text) = std::fs::read_to_string(&f.path) {
             unit.push_str(&text);
             unit.push('\n');

@@ -6,7 +6,11 @@ use crate::render::{render, RenderOptions};
 use crate::rule::index::{RuleSet, Selection};
 use crate::rule::load::{builtin_sources, compile_all, dir_sources};
 use crate::rule::LoadedRule;
-use crate::run::{check, check_text, CheckOptions, StdinSource};
+use crate::config::{Config, ConfigResolver};
+use crate::run::{check_text, lint_targets, Policy, StdinSource, Target};
+use crate::walk::SourceFile;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use clap::Parser;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use std::io::{IsTerminal, Read, Write};
@@ -35,6 +39,9 @@ pub fn main() -> i32 {
         Command::Explain { rule, sources } => cmd_explain(&rule, &sources),
         Command::Test { dirs, sources } => cmd_test(&dirs, &sources),
         Command::Tree { file } => cmd_tree(&file),
+        Command::Init => cmd_init(),
+        Command::Lsp => crate::lsp::run(),
+        Command::MergeSarif { files, output } => cmd_merge_sarif(&files, output.as_deref()),
     }
 }
 
@@ -95,42 +102,204 @@ fn build_set(sources: &RuleSourceArgs, selection: &Selection) -> Result<RuleSet,
 }
 
 fn cmd_check(args: CheckArgs) -> i32 {
-    let selection = Selection {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-    };
-    let rules = match build_set(&args.sources, &selection) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let report = match &args.stdin_filename {
-        Some(name) => {
-            let mut bytes = Vec::new();
-            if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-                eprintln!("backlint: cannot read stdin: {e}");
-                return EXIT_ERROR;
-            }
-            let Some(text) = crate::source::text_from_bytes(bytes) else {
-                eprintln!("backlint: stdin looks binary; nothing linted");
-                return EXIT_CLEAN;
-            };
-            check_text(
-                &rules,
-                StdinSource {
-                    name: name.clone(),
-                    text,
-                },
-            )
+    match check_command(&args) {
+        Ok(code) => code,
+        Err(code) => code,
+    }
+}
+
+/// Reports a failure and yields the usage/config error exit code.
+fn fail(message: impl std::fmt::Display) -> i32 {
+    eprintln!("backlint: {message}");
+    EXIT_ERROR
+}
+
+/// The `check` pipeline: discover → configure → filter (changed, shard) →
+/// load rules → lint → baseline → fix → render.
+fn check_command(args: &CheckArgs) -> Result<i32, i32> {
+    let started = std::time::Instant::now();
+    let (files, mut notices, stdin) = match &args.stdin_filename {
+        Some(name) => (Vec::new(), Vec::new(), Some(read_stdin(name)?)),
+        None => {
+            let (files, notices) = crate::walk::discover(&args.paths);
+            (files, notices, None)
         }
-        None => check(
-            &rules,
-            &CheckOptions {
-                paths: args.paths.clone(),
-                jobs: args.jobs,
-                max_file_size: args.max_file_size,
-            },
-        ),
     };
+
+    // Configuration: explicit, or the nearest one of each file.
+    let mut resolver = match &args.config {
+        Some(path) => match Config::load(path) {
+            Ok(Some(config)) => ConfigResolver::fixed(config),
+            Ok(None) => return Err(fail(format!("{} has no [tool.backlint] table", path.display()))),
+            Err(e) => {
+                print_error(e.as_ref());
+                return Err(EXIT_ERROR);
+            }
+        },
+        None => ConfigResolver::default(),
+    };
+    let anchor_path = stdin.as_ref().map(|s| PathBuf::from(&s.name));
+    let mut governed: Vec<(SourceFile, Option<usize>)> = Vec::new();
+    for file in files.into_iter().chain(anchor_path.iter().filter_map(|p| {
+        crate::walk::FileKind::of(p).map(|kind| SourceFile { path: p.clone(), kind })
+    })) {
+        let config = resolver.resolve(&file.path).map_err(|e| {
+            print_error(e.as_ref());
+            EXIT_ERROR
+        })?;
+        let admitted = config.is_none_or(|i| resolver.configs[i].admits(&file.path));
+        // A file named explicitly or piped in is linted even when excluded.
+        let explicit = args.paths.iter().any(|p| p == &file.path) || stdin.is_some();
+        if admitted || explicit {
+            governed.push((file, config));
+        }
+    }
+    let configs = &resolver.configs;
+
+    if let Some(reference) = &args.changed_since {
+        let changed = crate::changed::changed_files(Path::new("."), reference).map_err(fail)?;
+        governed.retain(|(f, _)| crate::changed::is_changed(&changed, &f.path));
+    }
+    if let Some(shard) = args.shard {
+        governed.retain(|(f, _)| shard.contains(&display_path(&f.path)));
+    }
+
+    // Rules: built-in, --rules, every configuration's rules-dirs, engine rules.
+    let mut sources = args.sources.clone();
+    for config in configs {
+        for dir in config.rules_dirs() {
+            if !sources.rule_dirs.contains(&dir) {
+                sources.rule_dirs.push(dir);
+            }
+        }
+    }
+    let mut loaded = load_rules(&sources).ok_or(EXIT_ERROR)?;
+    loaded.extend(crate::rule::meta::suppression_rules());
+    let known = |name: &str| {
+        crate::rule::Category::parse(name).is_some() || loaded.iter().any(|r| r.rule.id == name)
+    };
+    for config in configs {
+        if let Err(e) = config.validate(&known) {
+            print_error(e.as_ref());
+            return Err(EXIT_ERROR);
+        }
+    }
+    let single = (configs.len() == 1).then(|| &configs[0]);
+    let mut selection = Selection { select: args.select.clone(), ignore: args.ignore.clone(), enable: Vec::new() };
+    if let Some(config) = single {
+        if selection.select.is_empty() {
+            selection.select = config.select();
+        }
+        selection.ignore.extend(config.ignore());
+    }
+    if args.report_unused_ignores {
+        selection.enable.push(crate::rule::meta::UNUSED_SUPPRESSION.to_string());
+    }
+    let rules = RuleSet::build(loaded, &selection).map_err(fail)?;
+
+    // Per-file policies from the configurations.
+    let targets: Vec<Target> = governed
+        .into_iter()
+        .map(|(file, config)| {
+            let policy = match config.map(|i| &configs[i]) {
+                Some(config) => {
+                    let mut ignore = config.ignore();
+                    ignore.extend(config.ignored_for(&file.path));
+                    ignore.extend(args.ignore.iter().cloned());
+                    Policy {
+                        select: if args.select.is_empty() { config.select() } else { args.select.clone() },
+                        ignore,
+                        severity: config.severity_overrides().into_iter().collect(),
+                    }
+                }
+                None => Policy::default(),
+            };
+            Target { file, policy: Arc::new(policy) }
+        })
+        .collect();
+    let max_file_size = args
+        .max_file_size
+        .or_else(|| configs.iter().find_map(Config::max_file_size))
+        .unwrap_or(crate::source::DEFAULT_MAX_FILE_SIZE);
+    let fail_on = args
+        .fail_on
+        .or_else(|| configs.iter().filter_map(Config::fail_on).min())
+        .unwrap_or(crate::diagnostic::Severity::Warning);
+
+    let lint = |notices: Vec<crate::diagnostic::Notice>| match &stdin {
+        Some(input) => {
+            let policy = targets.first().map(|t| t.policy.as_ref().clone()).unwrap_or_default();
+            check_text(&rules, input.clone(), &policy)
+        }
+        None => lint_targets(&rules, &targets, args.jobs, max_file_size, notices, started),
+    };
+    let mut report = lint(std::mem::take(&mut notices));
+
+    if let Some(path) = &args.write_baseline {
+        let baseline = crate::baseline::Baseline::from_report(&report);
+        baseline.write(path).map_err(fail)?;
+        eprintln!("backlint: recorded {} findings in {}", baseline.findings.len(), path.display());
+        return Ok(EXIT_CLEAN);
+    }
+    let fix_options = crate::fix::FixOptions { unsafe_fixes: args.unsafe_fixes };
+    if args.diff {
+        let diff = crate::fix::diff(&report, fix_options);
+        print!("{diff}");
+        return Ok(if diff.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS });
+    }
+    if args.fix && stdin.is_none() {
+        let outcomes = crate::fix::apply(&report, fix_options);
+        report_fixes(&outcomes);
+        if outcomes.iter().any(|o| matches!(o, crate::fix::FileFix::Fixed { .. })) {
+            // Lint again so the report shows what remains.
+            report = lint(report.notices.clone());
+        }
+    }
+    if let Some(path) = &args.baseline {
+        let baseline = crate::baseline::Baseline::read(path).map_err(fail)?;
+        let hidden = baseline.filter(&mut report);
+        if !args.quiet {
+            eprintln!("backlint: {hidden} findings hidden by baseline {}", path.display());
+        }
+    }
+    write_report(args, &report, &rules)?;
+    Ok(report.exit_code(fail_on))
+}
+
+fn read_stdin(name: &str) -> Result<StdinSource, i32> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(format!("cannot read stdin: {e}")))?;
+    let text = crate::source::text_from_bytes(bytes).ok_or_else(|| fail("stdin looks binary; nothing linted"))?;
+    Ok(StdinSource { name: name.to_string(), text })
+}
+
+fn display_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+fn report_fixes(outcomes: &[crate::fix::FileFix]) {
+    use crate::fix::FileFix;
+    let (mut fixed, mut files, mut deferred) = (0, 0, 0);
+    for outcome in outcomes {
+        match outcome {
+            FileFix::Fixed { path, applied, deferred: d } => {
+                eprintln!("fixed {applied} finding(s) in {path}");
+                fixed += applied;
+                files += 1;
+                deferred += d;
+            }
+            FileFix::Changed { path } => eprintln!("not fixed: {path} changed since it was read"),
+            FileFix::Failed { path, error } => eprintln!("not fixed: {path}: {error}"),
+        }
+    }
+    if fixed > 0 || deferred > 0 {
+        eprintln!("backlint: applied {fixed} fixes in {files} files; {deferred} overlapping fixes deferred to the next run");
+    }
+}
+
+fn write_report(args: &CheckArgs, report: &crate::run::Report, rules: &RuleSet) -> Result<(), i32> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,
@@ -140,32 +309,60 @@ fn cmd_check(args: CheckArgs) -> i32 {
     let options = RenderOptions {
         color,
         quiet: args.quiet,
+        sarif_category: args.sarif_category.clone(),
     };
     let mut buffer = Vec::new();
-    if let Err(e) = render(args.format, &report, &rules, options, &mut buffer) {
-        eprintln!("backlint: cannot render report: {e}");
-        return EXIT_ERROR;
-    }
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, &buffer)
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+    render(args.format, report, rules, options, &mut buffer).map_err(|e| fail(format!("cannot render report: {e}")))?;
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &buffer).map_err(|e| fail(format!("cannot write {}: {e}", path.display())))?;
+            if !args.quiet {
+                eprintln!("{}", crate::render::summary_line(report));
+            }
+        }
         None => {
             let mut out = std::io::stdout().lock();
             match out.write_all(&buffer).and_then(|_| out.flush()) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(format!("cannot write output: {e}")),
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => return Err(fail(format!("cannot write output: {e}"))),
             }
         }
+    }
+    Ok(())
+}
+
+fn cmd_init() -> i32 {
+    let path = Path::new(crate::config::CONFIG_FILES[0]);
+    if path.exists() {
+        return fail(format!("{} already exists; not overwritten", path.display()));
+    }
+    match std::fs::write(path, crate::config::STARTER) {
+        Ok(()) => {
+            println!("wrote {}", path.display());
+            EXIT_CLEAN
+        }
+        Err(e) => fail(format!("cannot write {}: {e}", path.display())),
+    }
+}
+
+fn cmd_merge_sarif(files: &[PathBuf], output: Option<&Path>) -> i32 {
+    let merged = match crate::sarif_merge::merge_files(files) {
+        Ok(m) => m,
+        Err(e) => return fail(e),
     };
-    if let Err(e) = written {
-        eprintln!("backlint: {e}");
-        return EXIT_ERROR;
+    let text = match serde_json::to_string_pretty(&merged) {
+        Ok(t) => t + "\n",
+        Err(e) => return fail(e),
+    };
+    let written = match output {
+        Some(path) => std::fs::write(path, text),
+        None => std::io::stdout().write_all(text.as_bytes()),
+    };
+    match written {
+        Ok(()) => EXIT_CLEAN,
+        Err(e) => fail(format!("cannot write merged SARIF: {e}")),
     }
-    if args.output.is_some() && !args.quiet {
-        eprintln!("{}", crate::render::summary_line(&report));
-    }
-    report.exit_code(args.fail_on)
 }
 
 fn cmd_rules(sources: &RuleSourceArgs) -> i32 {

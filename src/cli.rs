@@ -31,6 +31,19 @@ pub enum Command {
         /// The file to parse.
         file: PathBuf,
     },
+    /// Write a commented starter `backlint.toml` in the current directory.
+    Init,
+    /// Run the Language Server (LSP) over stdin/stdout, for editors.
+    Lsp,
+    /// Merge SARIF logs of sharded runs into one.
+    MergeSarif {
+        /// SARIF files to merge.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where to write the merged log (default: stdout).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Run rules against their annotated fixtures (`expect:` / `ok:`).
     Test {
         /// Fixture directories or files.
@@ -63,6 +76,10 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// SARIF analysis category (`automationDetails.id`): keeps several
+    /// uploads for one commit apart in GitHub code scanning.
+    #[arg(long, value_name = "NAME")]
+    pub sarif_category: Option<String>,
     /// Only run these rules or categories (comma-separated, repeatable).
     #[arg(long, value_delimiter = ',', value_name = "RULE|CATEGORY")]
     pub select: Vec<String>,
@@ -77,12 +94,39 @@ pub struct CheckArgs {
     /// Lint standard input as if it were the file NAME.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = Severity::Warning)]
-    pub fail_on: Severity,
-    /// Files larger than this many bytes are skipped with a notice.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::source::DEFAULT_MAX_FILE_SIZE)]
-    pub max_file_size: u64,
+    /// Lowest severity that makes the exit code 1 (default: config, else warning).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<Severity>,
+    /// Files larger than this many bytes are skipped with a notice (default: config, else 2 MiB).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Use this configuration file instead of discovering one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Lint only files changed against this git ref, plus untracked files.
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
+    /// Lint only shard I of N (1-based; stable partition by path).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::shard::Shard>,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in a baseline file and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+    /// Apply the fixes of rules that have safe ones.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff, also apply fixes marked unsafe.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print what --fix would change as a unified diff; change nothing.
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+    /// Report `backlint: ignore` comments that suppress nothing.
+    #[arg(long)]
+    pub report_unused_ignores: bool,
     /// Print findings only: no summary line or notices.
     #[arg(long, short)]
     pub quiet: bool,

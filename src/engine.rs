@@ -10,7 +10,10 @@ use crate::matcher::{node_text, Captures, MatchContext};
 use crate::rule::compile::placeholder_regex;
 use crate::rule::index::{LangIndex, RuleSet};
 use crate::rule::meta::{BLANKET_SUPPRESSION, UNUSED_SUPPRESSION};
+use crate::rule::Category;
+use crate::secrets::{self, ConfigKind};
 use crate::suppress::Suppressions;
+use crate::walk::FileKind;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
@@ -133,7 +136,46 @@ pub fn lint_source_within(
         }
     }
     findings.sort_by(|a, b| (a.span.start, &a.rule_id).cmp(&(b.span.start, &b.rule_id)));
-    assign_fingerprints(&mut findings, path, source);
+    assign_fingerprints(&mut findings, path, source, rules);
+    outcome.findings = findings;
+    outcome
+}
+
+/// Lints a file of any kind: source code through the rules, config files
+/// through the secret scanner (reported as [`secrets::RULE_ID`] when that
+/// rule is selected).
+pub fn lint_text(rules: &RuleSet, kind: FileKind, path: &str, source: &str) -> FileOutcome {
+    match kind {
+        FileKind::Code(lang) => lint_source(rules, lang, path, source),
+        FileKind::Config(config) => lint_config(rules, config, path, source),
+    }
+}
+
+fn lint_config(rules: &RuleSet, kind: ConfigKind, path: &str, source: &str) -> FileOutcome {
+    let mut outcome = FileOutcome::default();
+    let Some(rule) = rules.rule(secrets::RULE_ID) else {
+        return outcome;
+    };
+    let lines = LineIndex::new(source);
+    let mut findings: Vec<Finding> = secrets::scan_config(kind, source)
+        .into_iter()
+        .map(|s| {
+            let place = s.key.as_deref().map(|k| format!(" in `{k}`")).unwrap_or_default();
+            Finding {
+                rule_id: rule.id.clone(),
+                severity: rule.severity,
+                message: format!("Hard-coded secret ({}){place}: `{}`", s.detector, s.redacted),
+                span: lines.span(s.span.start, s.span.end),
+                fix: None,
+                fingerprint: String::new(),
+            }
+        })
+        .collect();
+    if !findings.is_empty() {
+        let suppressions = Suppressions::new(source, kind.line_comment());
+        findings.retain(|f| !suppressions.suppresses(f.span.start.line, &f.rule_id));
+    }
+    assign_fingerprints(&mut findings, path, source, rules);
     outcome.findings = findings;
     outcome
 }
@@ -222,16 +264,31 @@ fn traverse(
                     continue;
                 }
                 let span = lines.span(range.start, range.end);
-                let template = entry.matcher.fix.as_ref().or(rule.fix.as_ref());
-                let fix = template.map(|template| Fix {
-                    span,
-                    replacement: interpolate(template, &captures, names, ctx.source, false),
-                    safe: rule.fix_safety == crate::rule::FixSafety::Safe,
-                });
+                let templates: Vec<&String> = if entry.matcher.fix.is_empty() {
+                    rule.fix.iter().collect()
+                } else {
+                    entry.matcher.fix.iter().collect()
+                };
+                let fix = templates
+                    .into_iter()
+                    .find(|t| all_captured(t, &captures, names))
+                    .map(|template| Fix {
+                        span,
+                        replacement: interpolate(template, &captures, names, ctx.source, false),
+                        safe: rule.fix_safety == crate::rule::FixSafety::Safe,
+                    });
                 findings.push(Finding {
                     rule_id: rule.id.clone(),
                     severity: rule.severity,
-                    message: interpolate(&rule.message, &captures, names, ctx.source, true),
+                    message: {
+                        let message = interpolate(&rule.message, &captures, names, ctx.source, true);
+                        if rule.category == Category::Secrets {
+                            // Captured text may be the secret: show it redacted.
+                            interpolate_redacted(&rule.message, &captures, names, ctx.source)
+                        } else {
+                            message
+                        }
+                    },
                     span,
                     fix,
                     fingerprint: String::new(),
@@ -255,6 +312,23 @@ fn traverse(
 fn capture<'t>(captures: &Captures<'t>, names: &[String], name: &str) -> Option<Node<'t>> {
     let index = names.iter().position(|n| n == name)? as u32;
     captures.iter().find(|(i, _)| *i == index).map(|(_, n)| *n)
+}
+
+/// Like [`interpolate`] for messages, with every captured text redacted.
+fn interpolate_redacted(template: &str, captures: &Captures<'_>, names: &[String], source: &str) -> String {
+    placeholder_regex()
+        .replace_all(template, |c: &regex::Captures<'_>| {
+            let text = capture(captures, names, &c[1]).map_or("", |n| node_text(n, source));
+            secrets::redact(text)
+        })
+        .into_owned()
+}
+
+/// Whether every placeholder of `template` names a capture of this match.
+fn all_captured(template: &str, captures: &Captures<'_>, names: &[String]) -> bool {
+    placeholder_regex()
+        .captures_iter(template)
+        .all(|c| capture(captures, names, &c[1]).is_some())
 }
 
 /// Replaces `{{name}}` with the captured text. In messages the text is cut
@@ -288,13 +362,25 @@ fn shorten(text: &str) -> String {
     }
 }
 
-/// Fingerprints from rule, path, line text and occurrence count.
-fn assign_fingerprints(findings: &mut [Finding], path: &str, source: &str) {
+/// Fingerprints from rule, path, line text and occurrence count. For
+/// secrets the secret itself is masked first, so a fingerprint cannot be
+/// brute-forced back into a weak password.
+fn assign_fingerprints(findings: &mut [Finding], path: &str, source: &str, rules: &RuleSet) {
     let mut occurrences: HashMap<(String, String), usize> = HashMap::new();
     for f in findings.iter_mut() {
         let line_start = line_start_before(source, f.span.start.offset);
         let rest = &source[line_start..];
-        let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+        let raw = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+        let is_secret = rules.rule(&f.rule_id).is_some_and(|r| r.category == Category::Secrets);
+        let masked;
+        let line = if is_secret {
+            let from = f.span.start.offset - line_start;
+            let to = (f.span.end.offset - line_start).min(raw.len());
+            masked = format!("{}{}{}", &raw[..from.min(raw.len())], secrets::MASK, raw.get(to..).unwrap_or(""));
+            masked.as_str()
+        } else {
+            raw
+        };
         let key = (
             f.rule_id.clone(),
             line.split_whitespace().collect::<Vec<_>>().join(" "),

@@ -6,11 +6,11 @@
 //! have at least [`MIN_CASES`] expect and ok cases per language key.
 
 use crate::diagnostic::Finding;
-use crate::engine::lint_source;
+use crate::engine::lint_text;
 use crate::lang::Lang;
 use crate::rule::index::RuleSet;
 use crate::source::read_source;
-use crate::walk::discover;
+use crate::walk::{discover, FileKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
@@ -58,6 +58,13 @@ pub enum Failure {
         path: String,
         message: String,
     },
+    FixMismatch {
+        path: String,
+        expected: String,
+        line: usize,
+        want: String,
+        got: String,
+    },
 }
 
 impl fmt::Display for Failure {
@@ -80,6 +87,10 @@ impl fmt::Display for Failure {
                 "rule `{rule}` ({language}): {expect} `expect:` and {ok} `ok:` fixture cases; each needs at least {MIN_CASES}"
             ),
             Failure::Unreadable { path, message } => write!(f, "{path}: {message}"),
+            Failure::FixMismatch { path, expected, line, want, got } => write!(
+                f,
+                "{path}: applying the fixes does not give {expected}: line {line} is `{got}`, expected `{want}`"
+            ),
         }
     }
 }
@@ -131,7 +142,9 @@ fn is_code(line: &str, comment: &str) -> bool {
 
 /// Runs every rule in `rules` over the fixtures under `dirs`.
 pub fn run(rules: &RuleSet, dirs: &[PathBuf]) -> TestOutcome {
-    let (files, _) = discover(dirs);
+    let (mut files, _) = discover(dirs);
+    // `<rule>.fixed.<ext>` files hold expected fix output, not fixtures.
+    files.retain(|f| !is_fixed_file(&f.path));
     let mut outcome = TestOutcome {
         files: files.len(),
         rules: rules.rules.len(),
@@ -151,13 +164,19 @@ pub fn run(rules: &RuleSet, dirs: &[PathBuf]) -> TestOutcome {
                 continue;
             }
         };
-        let notes = annotations(&text, file.lang.info().line_comment);
-        let findings = lint_source(rules, file.lang, &display, &text).findings;
+        let notes = match sidecar_annotations(&file.path) {
+            Some(notes) => notes,
+            None => annotations(&text, file.kind.line_comment()),
+        };
+        let findings = lint_text(rules, file.kind, &display, &text).findings;
         outcome.expectations += notes.len();
         compare(&display, &notes, &findings, rules, &mut outcome.failures);
+        if let Some(failure) = check_fixed(&file.path, &display, &text, &findings) {
+            outcome.failures.push(failure);
+        }
         for a in &notes {
             let entry = cases
-                .entry((a.rule.clone(), coverage_key(file.lang)))
+                .entry((a.rule.clone(), coverage_key(file.kind)))
                 .or_default();
             if a.expect {
                 entry.0 += 1;
@@ -168,7 +187,7 @@ pub fn run(rules: &RuleSet, dirs: &[PathBuf]) -> TestOutcome {
     }
     for rule in &rules.rules {
         let keys: BTreeSet<&'static str> =
-            rule.languages.iter().map(|l| coverage_key(*l)).collect();
+            rule.languages.iter().map(|l| coverage_key(FileKind::Code(*l))).collect();
         for key in keys {
             let (expect, ok) = cases
                 .get(&(rule.id.clone(), key))
@@ -188,12 +207,84 @@ pub fn run(rules: &RuleSet, dirs: &[PathBuf]) -> TestOutcome {
     outcome
 }
 
-/// TypeScript and TSX fixtures count together.
-fn coverage_key(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Tsx => Lang::TypeScript.name(),
-        other => other.name(),
+fn is_fixed_file(path: &std::path::Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.contains(".fixed."))
+}
+
+/// When `<rule>.fixed.<ext>` sits beside fixture `<rule>.<ext>`, applying
+/// every fix (safe and unsafe) of that rule must give exactly its text.
+fn check_fixed(path: &std::path::Path, display: &str, text: &str, findings: &[Finding]) -> Option<Failure> {
+    let stem = path.file_stem()?.to_str()?;
+    let ext = path.extension()?.to_str()?;
+    let expected_path = path.with_file_name(format!("{stem}.fixed.{ext}"));
+    let expected = std::fs::read_to_string(&expected_path).ok()?;
+    let mut edits: Vec<_> = findings
+        .iter()
+        .filter(|f| f.rule_id == stem)
+        .filter_map(|f| f.fix.as_ref())
+        .map(|fix| (fix.span.start.offset, fix.span.end.offset, fix.replacement.as_str()))
+        .collect();
+    edits.sort();
+    let mut got = String::new();
+    let mut cursor = 0;
+    for (start, end, replacement) in edits {
+        if start < cursor {
+            continue;
+        }
+        got.push_str(&text[cursor..start]);
+        got.push_str(replacement);
+        cursor = end;
     }
+    got.push_str(&text[cursor..]);
+    if got == expected {
+        return None;
+    }
+    let got_lines = crate::diagnostic::split_lines(&got);
+    let want_lines = crate::diagnostic::split_lines(&expected);
+    let line = (0..got_lines.len().max(want_lines.len()))
+        .find(|&i| got_lines.get(i) != want_lines.get(i))
+        .unwrap_or(0);
+    Some(Failure::FixMismatch {
+        path: display.to_string(),
+        expected: expected_path.to_string_lossy().replace('\\', "/"),
+        line: line + 1,
+        want: want_lines.get(line).unwrap_or(&"<end of file>").to_string(),
+        got: got_lines.get(line).unwrap_or(&"<end of file>").to_string(),
+    })
+}
+
+/// TypeScript and TSX fixtures count together; config files count as one.
+fn coverage_key(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Code(Lang::Tsx) => Lang::TypeScript.name(),
+        FileKind::Code(other) => other.name(),
+        FileKind::Config(_) => "config",
+    }
+}
+
+/// Annotations from `<file>.expect` beside a fixture that cannot hold
+/// comments (JSON): lines `LINE: expect|ok RULE-ID[, …]`, `#` comments.
+pub fn sidecar_annotations(path: &std::path::Path) -> Option<Vec<Annotation>> {
+    let mut name = path.file_name()?.to_os_string();
+    name.push(".expect");
+    let text = std::fs::read_to_string(path.with_file_name(name)).ok()?;
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let Some((number, rest)) = line.split_once(':') else { continue };
+        let Ok(target) = number.trim().parse::<usize>() else { continue };
+        let rest = rest.trim();
+        let (expect, ids) = match rest.split_once(char::is_whitespace) {
+            Some(("expect", ids)) => (true, ids),
+            Some(("ok", ids)) => (false, ids),
+            _ => continue,
+        };
+        for rule in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            out.push(Annotation { line: target, target, rule: rule.to_string(), expect });
+        }
+    }
+    Some(out)
 }
 
 fn compare(

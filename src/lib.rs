@@ -6,6 +6,10 @@
 //! deterministic order, and [`render`] prints them.
 
 pub mod app;
+pub mod baseline;
+pub mod changed;
+pub mod fix;
+pub mod shard;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -13,10 +17,13 @@ pub mod engine;
 pub mod fixture;
 pub mod fuzzing;
 pub mod lang;
+pub mod lsp;
 pub mod matcher;
 pub mod render;
 pub mod rule;
 pub mod run;
+pub mod secrets;
+pub mod sarif_merge;
 pub mod source;
 pub mod suppress;
 pub mod walk;

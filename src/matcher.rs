@@ -36,6 +36,8 @@ pub struct CaptureConstraint {
     pub kinds: Vec<String>,
     pub not_kinds: Vec<String>,
     pub literal: Option<bool>,
+    /// Secret check; the inner value is the capture naming the value.
+    pub secret: Option<Option<u32>>,
 }
 
 /// How a relation looks for its target.
@@ -145,9 +147,9 @@ impl QueryMatcher {
 
     fn constraints_hold(&self, caps: &Captures<'_>, ctx: &MatchContext<'_>) -> bool {
         self.constraints.iter().all(|(index, c)| {
-            caps.iter()
-                .filter(|(i, _)| i == index)
-                .all(|(_, node)| c.holds(*node, ctx))
+            caps.iter().filter(|(i, _)| i == index).all(|(_, node)| {
+                c.holds(*node, ctx) && c.secret.is_none_or(|key| holds_secret(*node, key, caps, ctx))
+            })
         })
     }
 }
@@ -233,6 +235,34 @@ impl Relation {
             }
         }
     }
+}
+
+/// Whether the string literal `node` holds a secret; `key` is the capture
+/// whose text names the value, if any.
+fn holds_secret(node: Node<'_>, key: Option<u32>, caps: &Captures<'_>, ctx: &MatchContext<'_>) -> bool {
+    let content = string_content(node_text(node, ctx.source));
+    if content.is_empty() {
+        return false;
+    }
+    let key_text = key
+        .and_then(|k| caps.iter().find(|(i, _)| *i == k))
+        .map(|(_, n)| string_content(node_text(*n, ctx.source)));
+    crate::secrets::scan_literal(key_text, content).is_some()
+}
+
+/// The inside of a string literal: prefixes (`f`, `r`, `b`, `r#`) and
+/// quotes (`'`, `"`, triple quotes, backticks) removed.
+pub fn string_content(text: &str) -> &str {
+    let t = text.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let hashes = t.len() - t.trim_start_matches('#').len();
+    let t = &t[hashes..];
+    for quote in ["\"\"\"", "'''", "\"", "'", "`"] {
+        if let Some(inner) = t.strip_prefix(quote) {
+            let inner = inner.strip_suffix(&"#".repeat(hashes)).unwrap_or(inner);
+            return inner.strip_suffix(quote).unwrap_or(inner);
+        }
+    }
+    text
 }
 
 /// The source text of a node (empty if the range is not valid UTF-8).

@@ -2,11 +2,11 @@
 //! into a deterministic [`Report`]. Owns the thread pool; the engine does not.
 
 use crate::diagnostic::{Finding, Notice, Severity};
-use crate::engine::lint_source;
+use crate::engine::{lint_source, lint_text};
 use crate::lang::Lang;
 use crate::rule::index::RuleSet;
 use crate::source::read_source;
-use crate::walk::{discover, SourceFile};
+use crate::walk::{discover, FileKind, SourceFile};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -23,6 +23,7 @@ pub struct CheckOptions {
 }
 
 /// Text given on stdin, linted as if it were the file `name`.
+#[derive(Debug, Clone)]
 pub struct StdinSource {
     pub name: String,
     pub text: String,
@@ -32,7 +33,7 @@ pub struct StdinSource {
 #[derive(Debug)]
 pub struct FileReport {
     pub path: String,
-    pub lang: Lang,
+    pub kind: FileKind,
     pub source: String,
     pub findings: Vec<Finding>,
 }
@@ -177,17 +178,18 @@ pub fn lint_targets(
 }
 
 /// Lints text that did not come from disk (stdin, editors).
-pub fn check_text(rules: &RuleSet, stdin: StdinSource) -> Report {
+pub fn check_text(rules: &RuleSet, stdin: StdinSource, policy: &Policy) -> Report {
     let started = Instant::now();
     let mut report = Report::default();
     if let Some(lang) = Lang::from_path(std::path::Path::new(&stdin.name)) {
         report.files_scanned = 1;
-        let outcome = lint_source(rules, lang, &stdin.name, &stdin.text);
+        let mut outcome = lint_source(rules, lang, &stdin.name, &stdin.text);
+        policy.apply(rules, &mut outcome.findings);
         report.notices = outcome.notices;
         if !outcome.findings.is_empty() {
             report.files.push(FileReport {
                 path: stdin.name,
-                lang,
+                kind: FileKind::Code(lang),
                 source: stdin.text,
                 findings: outcome.findings,
             });
@@ -204,14 +206,14 @@ fn lint_file(rules: &RuleSet, target: &Target, max_size: u64) -> (Option<FileRep
         Ok(text) => text,
         Err(notice) => return (None, vec![notice]),
     };
-    let mut outcome = lint_source(rules, file.lang, &display, &text);
+    let mut outcome = lint_text(rules, file.kind, &display, &text);
     target.policy.apply(rules, &mut outcome.findings);
     let report = if outcome.findings.is_empty() {
         None
     } else {
         Some(FileReport {
             path: display,
-            lang: file.lang,
+            kind: file.kind,
             source: text,
             findings: outcome.findings,
         })

@@ -178,3 +178,315 @@ fn fingerprints_survive_inserted_lines() {
         assert_eq!(line_a + 3, *line_b);
     }
 }
+
+fn schema_errors(sarif: &Value) -> Vec<String> {
+    schema_validator()
+        .iter_errors(sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// Checks every field GitHub code scanning reads, on rules and results,
+/// and the limits it enforces. `root` is the directory the run used.
+fn assert_github_ready(sarif: &Value, root: &std::path::Path) {
+    let errors = schema_errors(sarif);
+    assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
+    let runs = sarif["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("%SRCROOT% declared");
+    assert!(
+        base.starts_with("file:///") && base.ends_with('/'),
+        "{base}"
+    );
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    for rule in rules {
+        let id = rule["id"].as_str().expect("rule id");
+        for field in ["shortDescription", "fullDescription"] {
+            let text = rule[field]["text"].as_str().unwrap_or_default();
+            assert!(!text.trim().is_empty(), "{id}: {field}");
+        }
+        assert!(
+            !rule["fullDescription"]["text"]
+                .as_str()
+                .unwrap_or("#")
+                .starts_with('#'),
+            "{id}: fullDescription is a heading"
+        );
+        let markdown = rule["help"]["markdown"].as_str().unwrap_or_default();
+        assert!(markdown.contains("## References"), "{id}: help.markdown");
+        assert!(rule["help"]["text"].as_str().is_some(), "{id}: help.text");
+        let help_uri = rule["helpUri"].as_str().unwrap_or_default();
+        assert!(help_uri.starts_with("https://"), "{id}: helpUri {help_uri}");
+        assert_ne!(rule["name"], rule["id"], "{id}: name must differ from id");
+        let level = rule["defaultConfiguration"]["level"].as_str();
+        assert!(
+            matches!(level, Some("error" | "warning" | "note")),
+            "{id}: {level:?}"
+        );
+        let tags: Vec<&str> = rule["properties"]["tags"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(!tags.is_empty() && tags.len() <= 20, "{id}: {tags:?}");
+        let category = tags[0];
+        assert!(
+            ["security", "performance", "reliability", "secrets"].contains(&category),
+            "{id}: {tags:?}"
+        );
+        let precision = rule["properties"]["precision"].as_str();
+        assert!(
+            matches!(precision, Some("very-high" | "high" | "medium" | "low")),
+            "{id}: {precision:?}"
+        );
+        let severity = &rule["properties"]["security-severity"];
+        if tags.contains(&"security") {
+            assert!(
+                tags.iter().any(|t| t.starts_with("external/cwe/cwe-")),
+                "{id}: security rule without CWE tag: {tags:?}"
+            );
+            let score: f64 = severity
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(-1.0);
+            assert!((0.0..=10.0).contains(&score), "{id}: {severity}");
+        } else {
+            assert!(severity.is_null(), "{id}: {severity}");
+        }
+    }
+
+    let results = run["results"].as_array().expect("results");
+    assert!(results.len() <= 25_000);
+    for result in results {
+        let id = result["ruleId"].as_str().expect("ruleId");
+        let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[index]["id"], id);
+        assert!(matches!(
+            result["level"].as_str(),
+            Some("error" | "warning" | "note")
+        ));
+        assert!(!result["message"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty());
+        let locations = result["locations"].as_array().expect("locations");
+        assert!(!locations.is_empty() && locations.len() <= 1_000);
+        let physical = &locations[0]["physicalLocation"];
+        let uri = physical["artifactLocation"]["uri"].as_str().expect("uri");
+        assert_eq!(physical["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        assert!(
+            !uri.contains(':') && !uri.starts_with('/') && !uri.contains(".."),
+            "URI must be relative: {uri}"
+        );
+        assert!(
+            root.join(uri).is_file(),
+            "{uri} not under {}",
+            root.display()
+        );
+        let region = &physical["region"];
+        let start = region["startLine"].as_u64().expect("startLine");
+        assert!(start >= 1 && region["endLine"].as_u64() >= Some(start));
+        assert!(region["startColumn"].as_u64() >= Some(1));
+        let fingerprint = result["partialFingerprints"]["backlint/v1"]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(fingerprint.len(), 32, "{fingerprint}");
+        assert!(
+            result["partialFingerprints"]["primaryLocationLineHash"].is_null(),
+            "left to the upload action"
+        );
+    }
+}
+
+#[test]
+fn examples_sarif_has_everything_github_code_scanning_uses() {
+    let root = repo();
+    let sarif = sarif_of(
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "--sarif-category",
+            "backlint/examples",
+            "examples",
+        ],
+        &root,
+    );
+    assert_github_ready(&sarif, &root);
+    let run = &sarif["runs"][0];
+    assert_eq!(run["automationDetails"]["id"], "backlint/examples/");
+    let results = run["results"].as_array().expect("results");
+    let languages: std::collections::BTreeSet<&str> = results
+        .iter()
+        .filter_map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()?
+                .rsplit('.')
+                .next()
+        })
+        .collect();
+    assert!(
+        ["py", "ts", "rs"].iter().all(|l| languages.contains(l)),
+        "expected findings in every example language: {languages:?}"
+    );
+    // Every reported rule is described, and fingerprints are unique.
+    let prints: std::collections::BTreeSet<&str> = results
+        .iter()
+        .filter_map(|r| r["partialFingerprints"]["backlint/v1"].as_str())
+        .collect();
+    assert_eq!(prints.len(), results.len());
+}
+
+#[test]
+fn without_a_category_github_derives_one() {
+    let sarif = sarif_of(&["check", "--format", "sarif", "examples"], &repo());
+    assert!(sarif["runs"][0]["automationDetails"].is_null());
+}
+
+/// Runs `git` in `dir` with no user or system configuration.
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let empty = dir.join(".git-test-config");
+    if !empty.exists() {
+        std::fs::write(&empty, "").expect("write");
+    }
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", &empty)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    stdout(&out).trim().to_string()
+}
+
+fn scratch_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("client.py"),
+        "import requests\nrequests.get(url, verify=False, timeout=5)\n",
+    )
+    .expect("write");
+    git(dir.path(), &["init", "-q", "-b", "trunk"]);
+    git(dir.path(), &["add", "client.py"]);
+    git(dir.path(), &["commit", "-q", "-m", "init"]);
+    dir
+}
+
+#[test]
+fn version_control_provenance_comes_from_git_without_credentials() {
+    let dir = scratch_repo();
+    git(
+        dir.path(),
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://ci-token:glpat-SECRETVALUE@gitlab.example.com/team/app.git",
+        ],
+    );
+    let head = git(dir.path(), &["rev-parse", "HEAD"]);
+    let out = backlint(&["check", "--format", "sarif", "."], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(!text.contains("SECRETVALUE") && !text.contains("ci-token"));
+    let sarif: Value = serde_json::from_str(&text).expect("JSON");
+    assert_github_ready(&sarif, dir.path());
+    let provenance = &sarif["runs"][0]["versionControlProvenance"];
+    assert_eq!(provenance.as_array().map(Vec::len), Some(1), "{provenance}");
+    let details = &provenance[0];
+    assert_eq!(
+        details["repositoryUri"],
+        "https://gitlab.example.com/team/app.git"
+    );
+    assert_eq!(details["revisionId"], head.as_str());
+    assert_eq!(details["branch"], "trunk");
+    assert_eq!(details["mappedTo"]["uriBaseId"], "%SRCROOT%");
+
+    // Detached HEAD: no branch, still the commit.
+    git(dir.path(), &["checkout", "-q", "--detach"]);
+    let sarif = sarif_of(&["check", "--format", "sarif", "."], dir.path());
+    let details = &sarif["runs"][0]["versionControlProvenance"][0];
+    assert_eq!(details["revisionId"], head.as_str());
+    assert!(details["branch"].is_null());
+}
+
+#[test]
+fn no_provenance_without_an_origin_remote() {
+    let dir = scratch_repo();
+    let sarif = sarif_of(&["check", "--format", "sarif", "."], dir.path());
+    assert!(sarif["runs"][0]["versionControlProvenance"].is_null());
+    assert!(schema_errors(&sarif).is_empty());
+}
+
+#[test]
+fn results_beyond_githubs_limit_are_cut_least_severe_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 25,000 errors (TLS verification off) in 100 files, between two files
+    // with 15 warnings each (no timeout). Small files keep each within the
+    // per-file time budget of a debug build.
+    let warnings = format!("import requests\n{}", "requests.get(url)\n".repeat(15));
+    let errors = format!(
+        "import requests\n{}",
+        "requests.get(url, verify=False, timeout=5)\n".repeat(250)
+    );
+    for i in 0..=101 {
+        let text = if i == 0 || i == 101 {
+            &warnings
+        } else {
+            &errors
+        };
+        std::fs::write(dir.path().join(format!("f{i:03}.py")), text).expect("write");
+    }
+    let sarif = sarif_of(
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "--select",
+            "tls-verification-disabled,missing-timeout",
+            ".",
+        ],
+        dir.path(),
+    );
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 25_000);
+    assert!(results.iter().all(|r| r["level"] == "error"));
+    let positions: Vec<(String, i64)> = results
+        .iter()
+        .map(|r| {
+            let location = &r["locations"][0]["physicalLocation"];
+            (
+                location["artifactLocation"]["uri"].to_string(),
+                location["region"]["startLine"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "report order kept"
+    );
+    let notifications = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    let truncated = notifications
+        .iter()
+        .find(|n| n["descriptor"]["id"] == "results-truncated")
+        .expect("a truncation notification");
+    assert!(truncated["message"]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("30 of 25030 results left out"));
+    assert!(schema_errors(&sarif).is_empty());
+}

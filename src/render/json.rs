@@ -66,7 +66,7 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
                 category: rule.map_or("", |r| r.category.as_str()),
                 message: &f.message,
                 path: &file.path,
-                language: file.lang.name(),
+                language: file.kind.name(),
                 start: f.span.start,
                 end: f.span.end,
                 fix: f.fix.as_ref().map(|x| JsonFix {

@@ -3,6 +3,7 @@
 
 mod concise;
 mod github;
+mod gitlab;
 mod json;
 mod pretty;
 pub mod sarif;
@@ -24,13 +25,17 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow-command annotations.
     Github,
+    /// GitLab Code Quality report (JSON, for `artifacts:reports:codequality`).
+    Gitlab,
 }
 
-/// Rendering switches that do not change content.
-#[derive(Clone, Copy, Debug, Default)]
+/// Rendering switches that do not change findings.
+#[derive(Clone, Debug, Default)]
 pub struct RenderOptions {
     pub color: bool,
     pub quiet: bool,
+    /// SARIF analysis category (`automationDetails.id`), from `--sarif-category`.
+    pub sarif_category: Option<String>,
 }
 
 /// Writes `report` in `format` to `out`.
@@ -45,8 +50,14 @@ pub fn render(
         Format::Pretty => pretty::render(report, rules, options, out),
         Format::Concise => concise::render(report, options, out),
         Format::Json => json::render(report, rules, out),
-        Format::Sarif => sarif::render(report, rules, out),
+        Format::Sarif => {
+            let sarif_options = sarif::SarifOptions {
+                category: options.sarif_category,
+            };
+            sarif::render(report, rules, &sarif_options, out)
+        }
         Format::Github => github::render(report, out),
+        Format::Gitlab => gitlab::render(report, rules, out),
     }
 }
 

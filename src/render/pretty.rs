@@ -4,7 +4,7 @@
 use super::{summary_line, RenderOptions};
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::index::RuleSet;
-use crate::rule::Rule;
+use crate::rule::{Category, Rule};
 use crate::run::{FileReport, Report};
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
@@ -134,20 +134,49 @@ pub fn render(
     Ok(())
 }
 
+/// The file's text with every secret found in it masked (all but a short
+/// prefix replaced by `*`, byte for byte so spans stay valid): snippets must
+/// never show a secret in full.
+fn mask_secrets<'a>(file: &'a FileReport, rules: &RuleSet) -> std::borrow::Cow<'a, str> {
+    let secret_spans: Vec<_> = file
+        .findings
+        .iter()
+        .filter(|f| rules.rule(&f.rule_id).is_some_and(|r| r.category == Category::Secrets))
+        .map(|f| f.span)
+        .collect();
+    if secret_spans.is_empty() {
+        return std::borrow::Cow::Borrowed(&file.source);
+    }
+    let mut masked = String::with_capacity(file.source.len());
+    for (offset, ch) in file.source.char_indices() {
+        let hidden = secret_spans.iter().any(|s| {
+            let keep = crate::secrets::MAX_PREFIX.min(s.len() / 4);
+            offset >= s.start.offset + keep && offset < s.end.offset && !ch.is_whitespace()
+        });
+        if hidden {
+            masked.extend(std::iter::repeat_n('*', ch.len_utf8()));
+        } else {
+            masked.push(ch);
+        }
+    }
+    std::borrow::Cow::Owned(masked)
+}
+
 fn render_file(
     handler: &GraphicalReportHandler,
     file: &FileReport,
     rules: &RuleSet,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let shown = mask_secrets(file, rules);
     for finding in &file.findings {
         let view = FindingView {
             finding,
             rule: rules.rule(&finding.rule_id),
             source: NamedText {
                 name: &file.path,
-                text: &file.source,
-                language: file.lang.name(),
+                text: &shown,
+                language: file.kind.name(),
             },
         };
         let mut text = String::new();

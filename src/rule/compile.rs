@@ -92,7 +92,7 @@ impl<'a> Compiler<'a> {
         }
         languages.sort();
         matchers.sort_by_key(|m| m.lang);
-        let has_fix = file.fix.is_some() || matchers.iter().any(|m| m.fix.is_some());
+        let has_fix = file.fix.is_some() || matchers.iter().any(|m| !m.fix.is_empty());
         if has_fix && file.fix_safety.is_none() {
             return Err(self.error(
                 &file.id.referenced,
@@ -153,9 +153,17 @@ impl<'a> Compiler<'a> {
                     .collect()
             })
             .unwrap_or_default();
+        let matcher_fixes: Vec<Spanned<String>> = spec
+            .value
+            .fix
+            .iter()
+            .flat_map(|f| {
+                f.value.to_vec().into_iter().map(|value| Spanned::new(value, f.referenced, f.defined))
+            })
+            .collect();
         let templates = std::iter::once(&file.message)
             .chain(file.fix.as_ref())
-            .chain(spec.value.fix.as_ref());
+            .chain(matcher_fixes.iter());
         for template in templates {
             for cap in placeholder_regex().captures_iter(&template.value) {
                 let name = &cap[1];
@@ -175,7 +183,7 @@ impl<'a> Compiler<'a> {
             matcher,
             anchors: spec.value.anchors.clone().unwrap_or_default(),
             capture_names,
-            fix: spec.value.fix.as_ref().map(|f| f.value.clone()),
+            fix: matcher_fixes.into_iter().map(|f| f.value).collect(),
         })
     }
 
@@ -346,6 +354,21 @@ impl<'a> Compiler<'a> {
                         self.loc_offset(&c.referenced),
                     )?,
                     literal: spec.literal,
+                    secret: match (&spec.secret_key, spec.secret) {
+                        (Some(key), _) => match query.capture_index_for_name(&key.value) {
+                            Some(k) => Some(Some(k)),
+                            None => {
+                                return Err(self.error_at_line(
+                                    self.loc_offset(&key.referenced),
+                                    format!("`secret-key` names capture `{}`, which the {lang} query does not define", key.value),
+                                    "unknown capture",
+                                    None,
+                                ))
+                            }
+                        },
+                        (None, Some(true)) => Some(None),
+                        (None, _) => None,
+                    },
                 },
             ));
         }

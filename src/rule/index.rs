@@ -33,6 +33,8 @@ pub struct LangIndex {
 pub struct Selection {
     pub select: Vec<String>,
     pub ignore: Vec<String>,
+    /// Opt-in rules to run besides the selection.
+    pub enable: Vec<String>,
 }
 
 /// The rules of one run, compiled and indexed.
@@ -60,9 +62,15 @@ impl RuleSet {
         };
         let mut kept: Vec<LoadedRule> = loaded
             .into_iter()
-            .filter(|r| !r.rule.opt_in || selection.select.contains(&r.rule.id))
-            .filter(|r| selection.select.is_empty() || selects(&r.rule, &selection.select))
-            .filter(|r| !selects(&r.rule, &selection.ignore))
+            .filter(|r| {
+                let enabled = selection.enable.contains(&r.rule.id);
+                let chosen = if r.rule.opt_in {
+                    selection.select.contains(&r.rule.id)
+                } else {
+                    selection.select.is_empty() || selects(&r.rule, &selection.select)
+                };
+                (enabled || chosen) && !selects(&r.rule, &selection.ignore)
+            })
             .collect();
         kept.sort_by(|a, b| a.rule.id.cmp(&b.rule.id));
         let mut rules = Vec::new();

@@ -64,8 +64,9 @@ pub struct LanguageMatcher {
     pub anchors: Vec<String>,
     /// Capture names of the top-level query, by capture index.
     pub capture_names: Vec<String>,
-    /// This language's fix template, overriding the rule's.
-    pub fix: Option<String>,
+    /// This language's fix templates, overriding the rule's; the first whose
+    /// placeholders are all captured applies.
+    pub fix: Vec<String>,
 }
 
 /// A rule with its matchers, as loaded from one file.

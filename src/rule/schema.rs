@@ -156,9 +156,11 @@ pub struct MatcherSpec {
     /// run at all (top level only). A cheap prefilter.
     #[serde(default)]
     pub anchors: Option<Vec<String>>,
-    /// Top level only: this language's fix (see the rule's `fix`).
+    /// Top level only: this language's fix templates (overriding the
+    /// rule's `fix`). The first whose placeholders were all captured by the
+    /// match applies, so multi-pattern queries can fix each pattern.
     #[serde(default)]
-    pub fix: Option<Spanned<String>>,
+    pub fix: Option<Spanned<OneOrMany>>,
     /// Constraints on the query's captures.
     #[serde(default, rename = "where")]
     pub where_: BTreeMap<String, Spanned<CaptureSpec>>,
@@ -196,4 +198,11 @@ pub struct CaptureSpec {
     /// `true`: a compile-time constant; `false`: built from non-literal parts.
     #[serde(default)]
     pub literal: Option<bool>,
+    /// `true`: the string literal holds a secret in a provider format.
+    #[serde(default)]
+    pub secret: Option<bool>,
+    /// Like `secret: true`, and generic high-entropy values also count when
+    /// the text of this capture is a sensitive name (`password`, `api_key`…).
+    #[serde(default)]
+    pub secret_key: Option<Spanned<String>>,
 }
