@@ -1,19 +1,19 @@
 //! The commands: each turns parsed arguments into an exit code.
 
 use crate::cli::{CheckArgs, Cli, ColorChoice, Command, RuleSourceArgs};
+use crate::config::{Config, ConfigResolver};
 use crate::fixture;
 use crate::render::{render, RenderOptions};
 use crate::rule::index::{RuleSet, Selection};
-use crate::rule::load::{builtin_sources, compile_all, dir_sources};
+use crate::rule::load::{builtin_sources, compile_for, dir_sources};
 use crate::rule::LoadedRule;
-use crate::config::{Config, ConfigResolver};
-use crate::run::{check_text, lint_targets, Policy, StdinSource, Target};
+use crate::run::{check_text, lint_targets_cached, Policy, StdinSource, Target};
 use crate::walk::SourceFile;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use clap::Parser;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Exit codes.
 pub const EXIT_CLEAN: i32 = 0;
@@ -64,6 +64,14 @@ fn print_error(e: &dyn miette::Diagnostic) {
 /// Loads built-in and extra rules; prints every error and returns `None`
 /// when any rule file is bad.
 pub fn load_rules(sources: &RuleSourceArgs) -> Option<Vec<LoadedRule>> {
+    load_rules_for(sources, None)
+}
+
+/// [`load_rules`], compiling matchers only for the languages in `only`.
+pub fn load_rules_for(
+    sources: &RuleSourceArgs,
+    only: Option<&[crate::lang::Lang]>,
+) -> Option<Vec<LoadedRule>> {
     let mut files = if sources.no_builtin {
         Vec::new()
     } else {
@@ -78,7 +86,7 @@ pub fn load_rules(sources: &RuleSourceArgs) -> Option<Vec<LoadedRule>> {
             }
         }
     }
-    match compile_all(&files) {
+    match compile_for(&files, only) {
         Ok(rules) => Some(rules),
         Err(errors) => {
             for e in &errors {
@@ -130,7 +138,12 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
     let mut resolver = match &args.config {
         Some(path) => match Config::load(path) {
             Ok(Some(config)) => ConfigResolver::fixed(config),
-            Ok(None) => return Err(fail(format!("{} has no [tool.backlint] table", path.display()))),
+            Ok(None) => {
+                return Err(fail(format!(
+                    "{} has no [tool.backlint] table",
+                    path.display()
+                )))
+            }
             Err(e) => {
                 print_error(e.as_ref());
                 return Err(EXIT_ERROR);
@@ -141,7 +154,10 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
     let anchor_path = stdin.as_ref().map(|s| PathBuf::from(&s.name));
     let mut governed: Vec<(SourceFile, Option<usize>)> = Vec::new();
     for file in files.into_iter().chain(anchor_path.iter().filter_map(|p| {
-        crate::walk::FileKind::of(p).map(|kind| SourceFile { path: p.clone(), kind })
+        crate::walk::FileKind::of(p).map(|kind| SourceFile {
+            path: p.clone(),
+            kind,
+        })
     })) {
         let config = resolver.resolve(&file.path).map_err(|e| {
             print_error(e.as_ref());
@@ -173,7 +189,11 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
             }
         }
     }
-    let mut loaded = load_rules(&sources).ok_or(EXIT_ERROR)?;
+    let mut needed: Vec<crate::lang::Lang> =
+        governed.iter().filter_map(|(f, _)| f.lang()).collect();
+    needed.sort();
+    needed.dedup();
+    let mut loaded = load_rules_for(&sources, Some(&needed)).ok_or(EXIT_ERROR)?;
     loaded.extend(crate::rule::meta::suppression_rules());
     let known = |name: &str| {
         crate::rule::Category::parse(name).is_some() || loaded.iter().any(|r| r.rule.id == name)
@@ -185,7 +205,11 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
         }
     }
     let single = (configs.len() == 1).then(|| &configs[0]);
-    let mut selection = Selection { select: args.select.clone(), ignore: args.ignore.clone(), enable: Vec::new() };
+    let mut selection = Selection {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        enable: Vec::new(),
+    };
     if let Some(config) = single {
         if selection.select.is_empty() {
             selection.select = config.select();
@@ -193,9 +217,21 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
         selection.ignore.extend(config.ignore());
     }
     if args.report_unused_ignores {
-        selection.enable.push(crate::rule::meta::UNUSED_SUPPRESSION.to_string());
+        selection
+            .enable
+            .push(crate::rule::meta::UNUSED_SUPPRESSION.to_string());
     }
     let rules = RuleSet::build(loaded, &selection).map_err(fail)?;
+    let cache = if args.no_cache || args.fix || args.diff {
+        None
+    } else {
+        let digest = rules_digest(&sources, &selection);
+        let dir = args
+            .cache_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(crate::cache::DEFAULT_DIR));
+        crate::cache::Cache::open(&dir, &digest)
+    };
 
     // Per-file policies from the configurations.
     let targets: Vec<Target> = governed
@@ -207,14 +243,22 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
                     ignore.extend(config.ignored_for(&file.path));
                     ignore.extend(args.ignore.iter().cloned());
                     Policy {
-                        select: if args.select.is_empty() { config.select() } else { args.select.clone() },
+                        select: if args.select.is_empty() {
+                            config.select()
+                        } else {
+                            args.select.clone()
+                        },
                         ignore,
                         severity: config.severity_overrides().into_iter().collect(),
+                        secret_allow: config.secret_allow(),
                     }
                 }
                 None => Policy::default(),
             };
-            Target { file, policy: Arc::new(policy) }
+            Target {
+                file,
+                policy: Arc::new(policy),
+            }
         })
         .collect();
     let max_file_size = args
@@ -228,29 +272,53 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
 
     let lint = |notices: Vec<crate::diagnostic::Notice>| match &stdin {
         Some(input) => {
-            let policy = targets.first().map(|t| t.policy.as_ref().clone()).unwrap_or_default();
+            let policy = targets
+                .first()
+                .map(|t| t.policy.as_ref().clone())
+                .unwrap_or_default();
             check_text(&rules, input.clone(), &policy)
         }
-        None => lint_targets(&rules, &targets, args.jobs, max_file_size, notices, started),
+        None => lint_targets_cached(
+            &rules,
+            &targets,
+            args.jobs,
+            max_file_size,
+            notices,
+            started,
+            cache.as_ref(),
+        ),
     };
     let mut report = lint(std::mem::take(&mut notices));
 
     if let Some(path) = &args.write_baseline {
         let baseline = crate::baseline::Baseline::from_report(&report);
         baseline.write(path).map_err(fail)?;
-        eprintln!("backlint: recorded {} findings in {}", baseline.findings.len(), path.display());
+        eprintln!(
+            "backlint: recorded {} findings in {}",
+            baseline.findings.len(),
+            path.display()
+        );
         return Ok(EXIT_CLEAN);
     }
-    let fix_options = crate::fix::FixOptions { unsafe_fixes: args.unsafe_fixes };
+    let fix_options = crate::fix::FixOptions {
+        unsafe_fixes: args.unsafe_fixes,
+    };
     if args.diff {
         let diff = crate::fix::diff(&report, fix_options);
         print!("{diff}");
-        return Ok(if diff.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS });
+        return Ok(if diff.is_empty() {
+            EXIT_CLEAN
+        } else {
+            EXIT_FINDINGS
+        });
     }
     if args.fix && stdin.is_none() {
         let outcomes = crate::fix::apply(&report, fix_options);
         report_fixes(&outcomes);
-        if outcomes.iter().any(|o| matches!(o, crate::fix::FileFix::Fixed { .. })) {
+        if outcomes
+            .iter()
+            .any(|o| matches!(o, crate::fix::FileFix::Fixed { .. }))
+        {
             // Lint again so the report shows what remains.
             report = lint(report.notices.clone());
         }
@@ -259,11 +327,33 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
         let baseline = crate::baseline::Baseline::read(path).map_err(fail)?;
         let hidden = baseline.filter(&mut report);
         if !args.quiet {
-            eprintln!("backlint: {hidden} findings hidden by baseline {}", path.display());
+            eprintln!(
+                "backlint: {hidden} findings hidden by baseline {}",
+                path.display()
+            );
         }
     }
     write_report(args, &report, &rules)?;
     Ok(report.exit_code(fail_on))
+}
+
+/// Digest of everything about the rules that decides a file's findings.
+fn rules_digest(sources: &RuleSourceArgs, selection: &Selection) -> String {
+    let mut texts: Vec<String> = if sources.no_builtin {
+        Vec::new()
+    } else {
+        builtin_sources().into_iter().map(|s| s.text).collect()
+    };
+    for dir in &sources.rule_dirs {
+        texts.extend(
+            dir_sources(dir)
+                .into_iter()
+                .flatten()
+                .map(|s| s.origin + "\0" + &s.text),
+        );
+    }
+    texts.push(format!("{selection:?}"));
+    crate::cache::digest_of(texts.iter().map(String::as_str))
 }
 
 fn read_stdin(name: &str) -> Result<StdinSource, i32> {
@@ -271,8 +361,12 @@ fn read_stdin(name: &str) -> Result<StdinSource, i32> {
     std::io::stdin()
         .read_to_end(&mut bytes)
         .map_err(|e| fail(format!("cannot read stdin: {e}")))?;
-    let text = crate::source::text_from_bytes(bytes).ok_or_else(|| fail("stdin looks binary; nothing linted"))?;
-    Ok(StdinSource { name: name.to_string(), text })
+    let text = crate::source::text_from_bytes(bytes)
+        .ok_or_else(|| fail("stdin looks binary; nothing linted"))?;
+    Ok(StdinSource {
+        name: name.to_string(),
+        text,
+    })
 }
 
 fn display_path(path: &Path) -> String {
@@ -284,7 +378,11 @@ fn report_fixes(outcomes: &[crate::fix::FileFix]) {
     let (mut fixed, mut files, mut deferred) = (0, 0, 0);
     for outcome in outcomes {
         match outcome {
-            FileFix::Fixed { path, applied, deferred: d } => {
+            FileFix::Fixed {
+                path,
+                applied,
+                deferred: d,
+            } => {
                 eprintln!("fixed {applied} finding(s) in {path}");
                 fixed += applied;
                 files += 1;
@@ -312,10 +410,12 @@ fn write_report(args: &CheckArgs, report: &crate::run::Report, rules: &RuleSet) 
         sarif_category: args.sarif_category.clone(),
     };
     let mut buffer = Vec::new();
-    render(args.format, report, rules, options, &mut buffer).map_err(|e| fail(format!("cannot render report: {e}")))?;
+    render(args.format, report, rules, options, &mut buffer)
+        .map_err(|e| fail(format!("cannot render report: {e}")))?;
     match &args.output {
         Some(path) => {
-            std::fs::write(path, &buffer).map_err(|e| fail(format!("cannot write {}: {e}", path.display())))?;
+            std::fs::write(path, &buffer)
+                .map_err(|e| fail(format!("cannot write {}: {e}", path.display())))?;
             if !args.quiet {
                 eprintln!("{}", crate::render::summary_line(report));
             }
@@ -335,7 +435,10 @@ fn write_report(args: &CheckArgs, report: &crate::run::Report, rules: &RuleSet) 
 fn cmd_init() -> i32 {
     let path = Path::new(crate::config::CONFIG_FILES[0]);
     if path.exists() {
-        return fail(format!("{} already exists; not overwritten", path.display()));
+        return fail(format!(
+            "{} already exists; not overwritten",
+            path.display()
+        ));
     }
     match std::fs::write(path, crate::config::STARTER) {
         Ok(()) => {

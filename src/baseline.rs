@@ -29,13 +29,22 @@ pub struct BaselineEntry {
 #[derive(Debug, Error)]
 pub enum BaselineError {
     #[error("cannot read baseline {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("baseline {path} is not a backlint baseline: {source}")]
-    Parse { path: String, source: serde_json::Error },
+    Parse {
+        path: String,
+        source: serde_json::Error,
+    },
     #[error("baseline {path} has version {version}; this backlint reads version 1")]
     Version { path: String, version: u32 },
     #[error("cannot write baseline {path}: {source}")]
-    Write { path: String, source: std::io::Error },
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 impl Baseline {
@@ -50,23 +59,39 @@ impl Baseline {
             })
             .collect();
         findings.sort();
-        Baseline { version: 1, findings }
+        Baseline {
+            version: 1,
+            findings,
+        }
     }
 
     pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read { path: display.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+            path: display.clone(),
+            source,
+        })?;
         let baseline: Baseline =
-            serde_json::from_str(&text).map_err(|source| BaselineError::Parse { path: display.clone(), source })?;
+            serde_json::from_str(&text).map_err(|source| BaselineError::Parse {
+                path: display.clone(),
+                source,
+            })?;
         if baseline.version != 1 {
-            return Err(BaselineError::Version { path: display, version: baseline.version });
+            return Err(BaselineError::Version {
+                path: display,
+                version: baseline.version,
+            });
         }
         Ok(baseline)
     }
 
     pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
-        let write_err = |source| BaselineError::Write { path: path.display().to_string(), source };
-        let mut text = serde_json::to_string_pretty(self).map_err(|e| write_err(std::io::Error::other(e)))?;
+        let write_err = |source| BaselineError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut text =
+            serde_json::to_string_pretty(self).map_err(|e| write_err(std::io::Error::other(e)))?;
         text.push('\n');
         std::fs::write(path, text).map_err(write_err)
     }
@@ -80,14 +105,15 @@ impl Baseline {
         }
         let mut hidden = 0;
         for file in &mut report.files {
-            file.findings.retain(|f| match remaining.get_mut(f.fingerprint.as_str()) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    hidden += 1;
-                    false
-                }
-                _ => true,
-            });
+            file.findings
+                .retain(|f| match remaining.get_mut(f.fingerprint.as_str()) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        hidden += 1;
+                        false
+                    }
+                    _ => true,
+                });
         }
         report.files.retain(|f| !f.findings.is_empty());
         hidden

@@ -15,7 +15,11 @@ pub enum ChangedError {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<String, ChangedError> {
-    let out = Command::new("git").args(args).current_dir(dir).output().map_err(ChangedError::Spawn)?;
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(ChangedError::Spawn)?;
     if !out.status.success() {
         return Err(ChangedError::Git {
             args: args.join(" "),
@@ -30,9 +34,16 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, ChangedError> {
 pub fn changed_files(dir: &Path, reference: &str) -> Result<HashSet<PathBuf>, ChangedError> {
     let root = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?.trim());
     let mut files = HashSet::new();
-    let diff = git(&root, &["diff", "--name-only", "--no-renames", "-z", reference, "--"])?;
+    let diff = git(
+        &root,
+        &["diff", "--name-only", "--no-renames", "-z", reference, "--"],
+    )?;
     let untracked = git(&root, &["ls-files", "--others", "--exclude-standard", "-z"])?;
-    for name in diff.split('\0').chain(untracked.split('\0')).filter(|n| !n.is_empty()) {
+    for name in diff
+        .split('\0')
+        .chain(untracked.split('\0'))
+        .filter(|n| !n.is_empty())
+    {
         let path = root.join(name);
         files.insert(std::fs::canonicalize(&path).unwrap_or(path));
     }

@@ -127,6 +127,12 @@ pub struct CheckArgs {
     /// Report `backlint: ignore` comments that suppress nothing.
     #[arg(long)]
     pub report_unused_ignores: bool,
+    /// Do not read or write the content cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Where the content cache lives (default: .backlint_cache).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Print findings only: no summary line or notices.
     #[arg(long, short)]
     pub quiet: bool,

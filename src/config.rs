@@ -47,6 +47,24 @@ pub struct ConfigFile {
     /// Lowest severity that makes the exit code 1.
     #[serde(default)]
     pub fail_on: Option<Severity>,
+    /// Allow-list for `hardcoded-secret`.
+    #[serde(default)]
+    pub secrets: SecretsConfig,
+}
+
+/// `[secrets]`: values that are known not to be secrets.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SecretsConfig {
+    /// Files (globs) never reported for secrets, e.g. test fixtures.
+    #[serde(default)]
+    pub allow_paths: Vec<Spanned<String>>,
+    /// Regexes matched against the secret value.
+    #[serde(default)]
+    pub allow_regexes: Vec<Spanned<String>>,
+    /// Finding fingerprints (from JSON/SARIF output) to allow.
+    #[serde(default)]
+    pub allow_fingerprints: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -88,6 +106,8 @@ pub struct Config {
     include: Option<GlobSet>,
     exclude: GlobSet,
     per_path_ignores: Vec<(GlobSet, Vec<String>)>,
+    secret_paths: GlobSet,
+    secret_allow: std::sync::Arc<crate::run::SecretAllow>,
 }
 
 impl Config {
@@ -161,6 +181,26 @@ impl Config {
             let set = glob_set(std::slice::from_ref(glob))?;
             per_path_ignores.push((set, rules.iter().map(|r| r.get_ref().clone()).collect()));
         }
+        let secret_paths = glob_set(&raw.secrets.allow_paths)?;
+        let mut regexes = Vec::new();
+        for r in &raw.secrets.allow_regexes {
+            let compiled = regex::Regex::new(r.get_ref()).map_err(|e| {
+                let last = e.to_string().lines().last().unwrap_or("").to_string();
+                error(
+                    path,
+                    &text,
+                    r.span(),
+                    format!("invalid regex: {last}"),
+                    "this regex",
+                    None,
+                )
+            })?;
+            regexes.push(compiled);
+        }
+        let secret_allow = std::sync::Arc::new(crate::run::SecretAllow {
+            fingerprints: raw.secrets.allow_fingerprints.clone(),
+            regexes,
+        });
         Ok(Some(Config {
             path: path.to_path_buf(),
             dir,
@@ -169,6 +209,8 @@ impl Config {
             include,
             exclude,
             per_path_ignores,
+            secret_paths,
+            secret_allow,
         }))
     }
 
@@ -242,11 +284,23 @@ impl Config {
         let Some(rel) = self.relative(file) else {
             return Vec::new();
         };
-        self.per_path_ignores
+        let mut ignored: Vec<String> = self
+            .per_path_ignores
             .iter()
             .filter(|(set, _)| set.is_match(&rel))
             .flat_map(|(_, rules)| rules.iter().cloned())
-            .collect()
+            .collect();
+        // `[secrets] allow-paths`: no secret findings in these files.
+        if self.secret_paths.is_match(&rel) {
+            ignored.push(crate::secrets::RULE_ID.to_string());
+        }
+        ignored
+    }
+
+    /// The `[secrets]` value allow-list, if it has entries.
+    pub fn secret_allow(&self) -> Option<std::sync::Arc<crate::run::SecretAllow>> {
+        let a = &self.secret_allow;
+        (!a.fingerprints.is_empty() || !a.regexes.is_empty()).then(|| a.clone())
     }
 
     pub fn severity_overrides(&self) -> HashMap<String, Severity> {
@@ -385,4 +439,10 @@ fail-on = "warning"
 # Severity overrides per rule.
 [severity]
 # unbounded-query = "error"
+
+# Values that are not secrets (test keys, public sandbox tokens).
+[secrets]
+# allow-paths = ["tests/fixtures/**"]
+# allow-regexes = ["^pk_test_"]
+# allow-fingerprints = ["<fingerprint from the JSON or SARIF output>"]
 "#;

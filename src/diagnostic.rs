@@ -43,7 +43,7 @@ impl fmt::Display for Severity {
 
 /// A point in a file: 1-based line, 1-based column counted in Unicode
 /// scalar values, and the 0-based byte offset.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Position {
     pub line: usize,
     pub column: usize,
@@ -51,7 +51,7 @@ pub struct Position {
 }
 
 /// A half-open byte range with its start and end positions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Span {
     pub start: Position,
     pub end: Position,
@@ -181,7 +181,7 @@ pub fn split_lines(text: &str) -> Vec<&str> {
 }
 
 /// A suggested replacement for a byte range of the file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Fix {
     pub span: Span,
     pub replacement: String,
@@ -190,7 +190,7 @@ pub struct Fix {
 }
 
 /// One problem found in one file by one rule.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Finding {
     pub rule_id: String,
     pub severity: Severity,
@@ -203,7 +203,7 @@ pub struct Finding {
 }
 
 /// Why a file was skipped or only partly linted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NoticeKind {
     /// The file could not be read (permissions, vanished, not a file).
@@ -218,6 +218,9 @@ pub enum NoticeKind {
     Walk,
     /// Parsing and matching took longer than the per-file time budget.
     Timeout,
+    /// Minified or bundled code (`*.min.js`, very long lines): generated,
+    /// not written by people, so not linted.
+    Minified,
 }
 
 impl NoticeKind {
@@ -228,7 +231,7 @@ impl NoticeKind {
 }
 
 /// A note about a file rather than a finding in it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Notice {
     pub path: String,
     pub kind: NoticeKind,

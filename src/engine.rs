@@ -160,11 +160,18 @@ fn lint_config(rules: &RuleSet, kind: ConfigKind, path: &str, source: &str) -> F
     let mut findings: Vec<Finding> = secrets::scan_config(kind, source)
         .into_iter()
         .map(|s| {
-            let place = s.key.as_deref().map(|k| format!(" in `{k}`")).unwrap_or_default();
+            let place = s
+                .key
+                .as_deref()
+                .map(|k| format!(" in `{k}`"))
+                .unwrap_or_default();
             Finding {
                 rule_id: rule.id.clone(),
                 severity: rule.severity,
-                message: format!("Hard-coded secret ({}){place}: `{}`", s.detector, s.redacted),
+                message: format!(
+                    "Hard-coded secret ({}){place}: `{}`",
+                    s.detector, s.redacted
+                ),
                 span: lines.span(s.span.start, s.span.end),
                 fix: None,
                 fingerprint: String::new(),
@@ -281,7 +288,8 @@ fn traverse(
                     rule_id: rule.id.clone(),
                     severity: rule.severity,
                     message: {
-                        let message = interpolate(&rule.message, &captures, names, ctx.source, true);
+                        let message =
+                            interpolate(&rule.message, &captures, names, ctx.source, true);
                         if rule.category == Category::Secrets {
                             // Captured text may be the secret: show it redacted.
                             interpolate_redacted(&rule.message, &captures, names, ctx.source)
@@ -315,7 +323,12 @@ fn capture<'t>(captures: &Captures<'t>, names: &[String], name: &str) -> Option<
 }
 
 /// Like [`interpolate`] for messages, with every captured text redacted.
-fn interpolate_redacted(template: &str, captures: &Captures<'_>, names: &[String], source: &str) -> String {
+fn interpolate_redacted(
+    template: &str,
+    captures: &Captures<'_>,
+    names: &[String],
+    source: &str,
+) -> String {
     placeholder_regex()
         .replace_all(template, |c: &regex::Captures<'_>| {
             let text = capture(captures, names, &c[1]).map_or("", |n| node_text(n, source));
@@ -371,12 +384,19 @@ fn assign_fingerprints(findings: &mut [Finding], path: &str, source: &str, rules
         let line_start = line_start_before(source, f.span.start.offset);
         let rest = &source[line_start..];
         let raw = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
-        let is_secret = rules.rule(&f.rule_id).is_some_and(|r| r.category == Category::Secrets);
+        let is_secret = rules
+            .rule(&f.rule_id)
+            .is_some_and(|r| r.category == Category::Secrets);
         let masked;
         let line = if is_secret {
             let from = f.span.start.offset - line_start;
             let to = (f.span.end.offset - line_start).min(raw.len());
-            masked = format!("{}{}{}", &raw[..from.min(raw.len())], secrets::MASK, raw.get(to..).unwrap_or(""));
+            masked = format!(
+                "{}{}{}",
+                &raw[..from.min(raw.len())],
+                secrets::MASK,
+                raw.get(to..).unwrap_or("")
+            );
             masked.as_str()
         } else {
             raw

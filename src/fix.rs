@@ -21,7 +21,11 @@ pub struct FixOptions {
 #[derive(Debug, PartialEq, Eq)]
 pub enum FileFix {
     /// Rewritten with `applied` edits; `deferred` overlapped and wait.
-    Fixed { path: String, applied: usize, deferred: usize },
+    Fixed {
+        path: String,
+        applied: usize,
+        deferred: usize,
+    },
     /// The file changed on disk since it was linted: left untouched.
     Changed { path: String },
     /// Reading or writing failed: left untouched.
@@ -30,13 +34,23 @@ pub enum FileFix {
 
 /// The new text of `file` with its applicable fixes, the number applied
 /// and deferred, or `None` when nothing applies.
-pub fn fixed_text(file: &FileReport, options: FixOptions, original: &[u8]) -> Option<(Vec<u8>, usize, usize)> {
+pub fn fixed_text(
+    file: &FileReport,
+    options: FixOptions,
+    original: &[u8],
+) -> Option<(Vec<u8>, usize, usize)> {
     let mut edits: Vec<(usize, usize, &str)> = file
         .findings
         .iter()
         .filter_map(|f| f.fix.as_ref())
         .filter(|fix| fix.safe || options.unsafe_fixes)
-        .map(|fix| (fix.span.start.offset, fix.span.end.offset, fix.replacement.as_str()))
+        .map(|fix| {
+            (
+                fix.span.start.offset,
+                fix.span.end.offset,
+                fix.replacement.as_str(),
+            )
+        })
         .collect();
     edits.sort();
     edits.dedup();
@@ -65,10 +79,15 @@ pub fn fixed_text(file: &FileReport, options: FixOptions, original: &[u8]) -> Op
 
 /// Reads the file again; `Err` when it is no longer the linted text.
 fn current_bytes(file: &FileReport) -> Result<Vec<u8>, FileFix> {
-    let bytes = std::fs::read(&file.path).map_err(|e| FileFix::Failed { path: file.path.clone(), error: e.to_string() })?;
+    let bytes = std::fs::read(&file.path).map_err(|e| FileFix::Failed {
+        path: file.path.clone(),
+        error: e.to_string(),
+    })?;
     match text_from_bytes(bytes.clone()) {
         Some(text) if text == file.source => Ok(bytes),
-        _ => Err(FileFix::Changed { path: file.path.clone() }),
+        _ => Err(FileFix::Changed {
+            path: file.path.clone(),
+        }),
     }
 }
 
@@ -83,11 +102,22 @@ pub fn apply(report: &Report, options: FixOptions) -> Vec<FileFix> {
                 continue;
             }
         };
-        let Some((text, applied, deferred)) = fixed_text(file, options, &original) else { continue };
+        let Some((text, applied, deferred)) = fixed_text(file, options, &original) else {
+            continue;
+        };
         let outcome = match write_atomically(Path::new(&file.path), &text, &original) {
-            Ok(true) => FileFix::Fixed { path: file.path.clone(), applied, deferred },
-            Ok(false) => FileFix::Changed { path: file.path.clone() },
-            Err(e) => FileFix::Failed { path: file.path.clone(), error: e.to_string() },
+            Ok(true) => FileFix::Fixed {
+                path: file.path.clone(),
+                applied,
+                deferred,
+            },
+            Ok(false) => FileFix::Changed {
+                path: file.path.clone(),
+            },
+            Err(e) => FileFix::Failed {
+                path: file.path.clone(),
+                error: e.to_string(),
+            },
         };
         results.push(outcome);
     }
@@ -98,7 +128,10 @@ pub fn apply(report: &Report, options: FixOptions) -> Vec<FileFix> {
 /// permissions; returns `Ok(false)` without writing when the file no longer
 /// holds `expected` right before the rename.
 pub fn write_atomically(path: &Path, text: &[u8], expected: &[u8]) -> std::io::Result<bool> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let permissions = std::fs::metadata(path)?.permissions();
     let mut temp = tempfile::NamedTempFile::new_in(dir)?;
     temp.write_all(text)?;
@@ -115,8 +148,12 @@ pub fn write_atomically(path: &Path, text: &[u8], expected: &[u8]) -> std::io::R
 pub fn diff(report: &Report, options: FixOptions) -> String {
     let mut out = String::new();
     for file in &report.files {
-        let Ok(original) = current_bytes(file) else { continue };
-        let Some((text, _, _)) = fixed_text(file, options, &original) else { continue };
+        let Ok(original) = current_bytes(file) else {
+            continue;
+        };
+        let Some((text, _, _)) = fixed_text(file, options, &original) else {
+            continue;
+        };
         let old = String::from_utf8_lossy(&original);
         let new = String::from_utf8_lossy(&text);
         let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
@@ -124,7 +161,10 @@ pub fn diff(report: &Report, options: FixOptions) -> String {
             &diff
                 .unified_diff()
                 .context_radius(2)
-                .header(&format!("a/{}", file.path.trim_start_matches('/')), &format!("b/{}", file.path.trim_start_matches('/')))
+                .header(
+                    &format!("a/{}", file.path.trim_start_matches('/')),
+                    &format!("b/{}", file.path.trim_start_matches('/')),
+                )
                 .to_string(),
         );
     }

@@ -186,8 +186,11 @@ pub fn run(rules: &RuleSet, dirs: &[PathBuf]) -> TestOutcome {
         }
     }
     for rule in &rules.rules {
-        let keys: BTreeSet<&'static str> =
-            rule.languages.iter().map(|l| coverage_key(FileKind::Code(*l))).collect();
+        let keys: BTreeSet<&'static str> = rule
+            .languages
+            .iter()
+            .map(|l| coverage_key(FileKind::Code(*l)))
+            .collect();
         for key in keys {
             let (expect, ok) = cases
                 .get(&(rule.id.clone(), key))
@@ -215,7 +218,12 @@ fn is_fixed_file(path: &std::path::Path) -> bool {
 
 /// When `<rule>.fixed.<ext>` sits beside fixture `<rule>.<ext>`, applying
 /// every fix (safe and unsafe) of that rule must give exactly its text.
-fn check_fixed(path: &std::path::Path, display: &str, text: &str, findings: &[Finding]) -> Option<Failure> {
+fn check_fixed(
+    path: &std::path::Path,
+    display: &str,
+    text: &str,
+    findings: &[Finding],
+) -> Option<Failure> {
     let stem = path.file_stem()?.to_str()?;
     let ext = path.extension()?.to_str()?;
     let expected_path = path.with_file_name(format!("{stem}.fixed.{ext}"));
@@ -224,7 +232,13 @@ fn check_fixed(path: &std::path::Path, display: &str, text: &str, findings: &[Fi
         .iter()
         .filter(|f| f.rule_id == stem)
         .filter_map(|f| f.fix.as_ref())
-        .map(|fix| (fix.span.start.offset, fix.span.end.offset, fix.replacement.as_str()))
+        .map(|fix| {
+            (
+                fix.span.start.offset,
+                fix.span.end.offset,
+                fix.replacement.as_str(),
+            )
+        })
         .collect();
     edits.sort();
     let mut got = String::new();
@@ -271,9 +285,17 @@ pub fn sidecar_annotations(path: &std::path::Path) -> Option<Vec<Annotation>> {
     name.push(".expect");
     let text = std::fs::read_to_string(path.with_file_name(name)).ok()?;
     let mut out = Vec::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        let Some((number, rest)) = line.split_once(':') else { continue };
-        let Ok(target) = number.trim().parse::<usize>() else { continue };
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let Some((number, rest)) = line.split_once(':') else {
+            continue;
+        };
+        let Ok(target) = number.trim().parse::<usize>() else {
+            continue;
+        };
         let rest = rest.trim();
         let (expect, ids) = match rest.split_once(char::is_whitespace) {
             Some(("expect", ids)) => (true, ids),
@@ -281,7 +303,12 @@ pub fn sidecar_annotations(path: &std::path::Path) -> Option<Vec<Annotation>> {
             _ => continue,
         };
         for rule in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            out.push(Annotation { line: target, target, rule: rule.to_string(), expect });
+            out.push(Annotation {
+                line: target,
+                target,
+                rule: rule.to_string(),
+                expect,
+            });
         }
     }
     Some(out)

@@ -39,6 +39,7 @@ pub fn load_rule_bytes(data: &[u8]) -> bool {
     Compiler {
         origin: "fuzz.yaml",
         text,
+        only: None,
     }
     .compile_text()
     .is_ok()

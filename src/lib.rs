@@ -7,13 +7,13 @@
 
 pub mod app;
 pub mod baseline;
+pub mod cache;
 pub mod changed;
-pub mod fix;
-pub mod shard;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
+pub mod fix;
 pub mod fixture;
 pub mod fuzzing;
 pub mod lang;
@@ -22,8 +22,9 @@ pub mod matcher;
 pub mod render;
 pub mod rule;
 pub mod run;
-pub mod secrets;
 pub mod sarif_merge;
+pub mod secrets;
+pub mod shard;
 pub mod source;
 pub mod suppress;
 pub mod walk;

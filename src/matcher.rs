@@ -148,7 +148,9 @@ impl QueryMatcher {
     fn constraints_hold(&self, caps: &Captures<'_>, ctx: &MatchContext<'_>) -> bool {
         self.constraints.iter().all(|(index, c)| {
             caps.iter().filter(|(i, _)| i == index).all(|(_, node)| {
-                c.holds(*node, ctx) && c.secret.is_none_or(|key| holds_secret(*node, key, caps, ctx))
+                c.holds(*node, ctx)
+                    && c.secret
+                        .is_none_or(|key| holds_secret(*node, key, caps, ctx))
             })
         })
     }
@@ -239,7 +241,12 @@ impl Relation {
 
 /// Whether the string literal `node` holds a secret; `key` is the capture
 /// whose text names the value, if any.
-fn holds_secret(node: Node<'_>, key: Option<u32>, caps: &Captures<'_>, ctx: &MatchContext<'_>) -> bool {
+fn holds_secret(
+    node: Node<'_>,
+    key: Option<u32>,
+    caps: &Captures<'_>,
+    ctx: &MatchContext<'_>,
+) -> bool {
     let content = string_content(node_text(node, ctx.source));
     if content.is_empty() {
         return false;

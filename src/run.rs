@@ -1,6 +1,7 @@
 //! Orchestrates a `check`: discover → read → lint (in parallel) → collect
 //! into a deterministic [`Report`]. Owns the thread pool; the engine does not.
 
+use crate::cache::{Cache, Entry};
 use crate::diagnostic::{Finding, Notice, Severity};
 use crate::engine::{lint_source, lint_text};
 use crate::lang::Lang;
@@ -109,11 +110,56 @@ pub struct Policy {
     pub ignore: Vec<String>,
     /// Severity overrides by rule id.
     pub severity: BTreeMap<String, Severity>,
+    /// Secret findings allowed by configuration.
+    pub secret_allow: Option<Arc<SecretAllow>>,
 }
+
+/// The `[secrets]` allow-list: known-harmless values (test keys, public
+/// sandbox tokens) matched by fingerprint or by a regex on the value.
+#[derive(Debug, Default)]
+pub struct SecretAllow {
+    pub fingerprints: Vec<String>,
+    pub regexes: Vec<regex::Regex>,
+}
+
+impl PartialEq for SecretAllow {
+    fn eq(&self, other: &Self) -> bool {
+        self.fingerprints == other.fingerprints
+            && self
+                .regexes
+                .iter()
+                .map(regex::Regex::as_str)
+                .eq(other.regexes.iter().map(regex::Regex::as_str))
+    }
+}
+
+impl Eq for SecretAllow {}
 
 impl Policy {
     /// Drops findings the policy does not select and applies overrides.
     pub fn apply(&self, rules: &RuleSet, findings: &mut Vec<Finding>) {
+        self.apply_to_text(rules, findings, "");
+    }
+
+    /// [`Policy::apply`], also checking secret values in `text` (the
+    /// linted file) against the allow-list's regexes.
+    pub fn apply_to_text(&self, rules: &RuleSet, findings: &mut Vec<Finding>, text: &str) {
+        if let Some(allow) = &self.secret_allow {
+            findings.retain(|f| {
+                let is_secret = rules
+                    .rule(&f.rule_id)
+                    .is_some_and(|r| r.category == crate::rule::Category::Secrets);
+                if !is_secret {
+                    return true;
+                }
+                let value = text
+                    .get(f.span.start.offset..f.span.end.offset)
+                    .unwrap_or("");
+                let value = crate::matcher::string_content(value);
+                !(allow.fingerprints.contains(&f.fingerprint)
+                    || allow.regexes.iter().any(|r| r.is_match(value)))
+            });
+        }
         findings.retain(|f| {
             let Some(rule) = rules.rule(&f.rule_id) else {
                 return true;
@@ -147,13 +193,26 @@ pub fn lint_targets(
     targets: &[Target],
     jobs: Option<usize>,
     max_file_size: u64,
+    notices: Vec<Notice>,
+    started: Instant,
+) -> Report {
+    lint_targets_cached(rules, targets, jobs, max_file_size, notices, started, None)
+}
+
+/// [`lint_targets`] with a content cache.
+pub fn lint_targets_cached(
+    rules: &RuleSet,
+    targets: &[Target],
+    jobs: Option<usize>,
+    max_file_size: u64,
     mut notices: Vec<Notice>,
     started: Instant,
+    cache: Option<&Cache>,
 ) -> Report {
     let lint_all = || -> Vec<(Option<FileReport>, Vec<Notice>)> {
         targets
             .par_iter()
-            .map(|t| lint_file(rules, t, max_file_size))
+            .map(|t| lint_file(rules, t, max_file_size, cache))
             .collect()
     };
     let results = match rayon::ThreadPoolBuilder::new()
@@ -184,7 +243,7 @@ pub fn check_text(rules: &RuleSet, stdin: StdinSource, policy: &Policy) -> Repor
     if let Some(lang) = Lang::from_path(std::path::Path::new(&stdin.name)) {
         report.files_scanned = 1;
         let mut outcome = lint_source(rules, lang, &stdin.name, &stdin.text);
-        policy.apply(rules, &mut outcome.findings);
+        policy.apply_to_text(rules, &mut outcome.findings, &stdin.text);
         report.notices = outcome.notices;
         if !outcome.findings.is_empty() {
             report.files.push(FileReport {
@@ -199,24 +258,58 @@ pub fn check_text(rules: &RuleSet, stdin: StdinSource, policy: &Policy) -> Repor
     report
 }
 
-fn lint_file(rules: &RuleSet, target: &Target, max_size: u64) -> (Option<FileReport>, Vec<Notice>) {
+fn lint_file(
+    rules: &RuleSet,
+    target: &Target,
+    max_size: u64,
+    cache: Option<&Cache>,
+) -> (Option<FileReport>, Vec<Notice>) {
     let file = &target.file;
     let display = file.path.to_string_lossy().replace('\\', "/");
     let text = match read_source(&file.path, &display, max_size) {
         Ok(text) => text,
         Err(notice) => return (None, vec![notice]),
     };
-    let mut outcome = lint_text(rules, file.kind, &display, &text);
-    target.policy.apply(rules, &mut outcome.findings);
-    let report = if outcome.findings.is_empty() {
+    let is_js = matches!(
+        file.lang(),
+        Some(Lang::JavaScript | Lang::TypeScript | Lang::Tsx)
+    );
+    if is_js && crate::source::looks_minified(&file.path, &text) {
+        let notice = Notice {
+            path: display,
+            kind: crate::diagnostic::NoticeKind::Minified,
+            message: "skipped: minified or bundled code".into(),
+        };
+        return (None, vec![notice]);
+    }
+    let key = cache.map(|c| c.key(&display, &text));
+    let cached = cache.zip(key.as_deref()).and_then(|(c, k)| c.get(k));
+    let (mut findings, notices) = match cached {
+        Some(entry) => (entry.findings, entry.notices),
+        None => {
+            let outcome = lint_text(rules, file.kind, &display, &text);
+            if let (Some(cache), Some(key)) = (cache, key.as_deref()) {
+                let entry = Entry {
+                    findings: outcome.findings,
+                    notices: outcome.notices,
+                };
+                cache.put(key, &entry);
+                (entry.findings, entry.notices)
+            } else {
+                (outcome.findings, outcome.notices)
+            }
+        }
+    };
+    target.policy.apply_to_text(rules, &mut findings, &text);
+    let report = if findings.is_empty() {
         None
     } else {
         Some(FileReport {
             path: display,
             kind: file.kind,
             source: text,
-            findings: outcome.findings,
+            findings,
         })
     };
-    (report, outcome.notices)
+    (report, notices)
 }

@@ -8,9 +8,15 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum MergeError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path} is not JSON: {source}")]
-    Parse { path: String, source: serde_json::Error },
+    Parse {
+        path: String,
+        source: serde_json::Error,
+    },
     #[error("{path} is not a SARIF log with runs")]
     NotSarif { path: String },
     #[error("nothing to merge")]
@@ -28,12 +34,17 @@ pub fn merge(logs: &[(String, Value)]) -> Result<Value, MergeError> {
     let mut notifications: Vec<Value> = Vec::new();
     let mut successful = true;
     for (path, log) in logs {
-        let runs = log["runs"].as_array().ok_or_else(|| MergeError::NotSarif { path: path.clone() })?;
+        let runs = log["runs"]
+            .as_array()
+            .ok_or_else(|| MergeError::NotSarif { path: path.clone() })?;
         for run in runs {
             if base.is_none() {
                 base = Some(run.clone());
             }
-            let run_rules = run["tool"]["driver"]["rules"].as_array().cloned().unwrap_or_default();
+            let run_rules = run["tool"]["driver"]["rules"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             for rule in &run_rules {
                 let id = rule["id"].as_str().unwrap_or_default().to_string();
                 if !rule_ids.contains_key(&id) {
@@ -50,7 +61,12 @@ pub fn merge(logs: &[(String, Value)]) -> Result<Value, MergeError> {
             }
             for invocation in run["invocations"].as_array().into_iter().flatten() {
                 successful &= invocation["executionSuccessful"].as_bool().unwrap_or(true);
-                notifications.extend(invocation["toolExecutionNotifications"].as_array().cloned().unwrap_or_default());
+                notifications.extend(
+                    invocation["toolExecutionNotifications"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default(),
+                );
             }
         }
     }
@@ -60,7 +76,10 @@ pub fn merge(logs: &[(String, Value)]) -> Result<Value, MergeError> {
     run["results"] = Value::Array(results);
     let mut invocation = Map::new();
     invocation.insert("executionSuccessful".into(), json!(successful));
-    invocation.insert("toolExecutionNotifications".into(), Value::Array(notifications));
+    invocation.insert(
+        "toolExecutionNotifications".into(),
+        Value::Array(notifications),
+    );
     run["invocations"] = json!([invocation]);
     let mut merged = logs[0].1.clone();
     merged["runs"] = json!([run]);
@@ -70,7 +89,10 @@ pub fn merge(logs: &[(String, Value)]) -> Result<Value, MergeError> {
 fn sort_key(result: &Value) -> (String, i64, i64, String) {
     let location = &result["locations"][0]["physicalLocation"];
     (
-        location["artifactLocation"]["uri"].as_str().unwrap_or_default().to_string(),
+        location["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         location["region"]["startLine"].as_i64().unwrap_or(0),
         location["region"]["startColumn"].as_i64().unwrap_or(0),
         result["ruleId"].as_str().unwrap_or_default().to_string(),
@@ -82,8 +104,14 @@ pub fn merge_files(paths: &[std::path::PathBuf]) -> Result<Value, MergeError> {
     let mut logs = Vec::new();
     for path in paths {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| MergeError::Read { path: display.clone(), source })?;
-        let value = serde_json::from_str(&text).map_err(|source| MergeError::Parse { path: display.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| MergeError::Read {
+            path: display.clone(),
+            source,
+        })?;
+        let value = serde_json::from_str(&text).map_err(|source| MergeError::Parse {
+            path: display.clone(),
+            source,
+        })?;
         logs.push((display, value));
     }
     merge(&logs)

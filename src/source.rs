@@ -41,6 +41,18 @@ pub fn read_source(path: &Path, display: &str, max_size: u64) -> Result<String, 
     })
 }
 
+/// Whether a JavaScript/TypeScript file is minified or bundled output:
+/// a `.min.` name, or lines far longer than people write (a line over
+/// 1,000 characters making up most of the file).
+pub fn looks_minified(path: &Path, text: &str) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.contains(".min.") || name.ends_with(".bundle.js") {
+        return true;
+    }
+    let long: usize = text.lines().filter(|l| l.len() > 1000).map(str::len).sum();
+    text.len() > 4096 && long * 2 > text.len()
+}
+
 /// Text from bytes: `None` for binary data, lossy one-byte replacement of
 /// invalid UTF-8 otherwise.
 pub fn text_from_bytes(bytes: Vec<u8>) -> Option<String> {
@@ -84,6 +96,18 @@ mod tests {
         let text = text_from_bytes(bytes.clone()).expect("not binary");
         assert_eq!(text.len(), bytes.len());
         assert_eq!(text, "a?b??c");
+    }
+
+    #[test]
+    fn minified_code_is_recognised() {
+        let bundle = format!("!function(){{{}}}();\n", "var a=1;".repeat(1000));
+        assert!(looks_minified(Path::new("dist/app.js"), &bundle));
+        assert!(looks_minified(
+            Path::new("vendor/jquery.min.js"),
+            "var a = 1;\n"
+        ));
+        let normal = "const a = 1;\n".repeat(2000);
+        assert!(!looks_minified(Path::new("src/app.js"), &normal));
     }
 
     #[test]

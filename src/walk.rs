@@ -63,7 +63,14 @@ impl SourceFile {
 }
 
 /// Directories whose config files are third-party: not scanned for secrets.
-const VENDORED: &[&str] = &["node_modules", "vendor", "site-packages", ".venv", "venv", "bower_components"];
+const VENDORED: &[&str] = &[
+    "node_modules",
+    "vendor",
+    "site-packages",
+    ".venv",
+    "venv",
+    "bower_components",
+];
 
 /// Hidden directories entered anyway because they hold credentials.
 const SECRET_DIRS: &[&str] = &[".aws", ".docker"];
@@ -75,7 +82,10 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<Notice>) {
     for root in roots {
         if root.is_file() || (root.exists() && !root.is_dir()) {
             if let Some(kind) = FileKind::of(root) {
-                files.push(SourceFile { path: clean(root), kind });
+                files.push(SourceFile {
+                    path: clean(root),
+                    kind,
+                });
             }
             continue;
         }
@@ -112,7 +122,10 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<Notice>) {
                     if matches!(kind, FileKind::Config(_)) && is_vendored(entry.path()) {
                         continue;
                     }
-                    files.push(SourceFile { path: clean(entry.path()), kind });
+                    files.push(SourceFile {
+                        path: clean(entry.path()),
+                        kind,
+                    });
                 }
                 Err(err) => notices.push(Notice {
                     path: root.display().to_string(),
@@ -128,7 +141,8 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<Notice>) {
 }
 
 fn is_vendored(path: &Path) -> bool {
-    path.components().any(|c| VENDORED.iter().any(|v| c.as_os_str() == *v))
+    path.components()
+        .any(|c| VENDORED.iter().any(|v| c.as_os_str() == *v))
 }
 
 /// `./a/b.py` → `a/b.py`, so output paths look the same however the

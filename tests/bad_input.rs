@@ -134,6 +134,19 @@ fn file_above_the_size_limit_is_skipped_with_a_notice() {
 }
 
 #[test]
+fn minified_javascript_is_skipped_with_a_notice() {
+    let dir = project();
+    let bundle = format!("!function(){{{}danger(1)}}();\n", "var a=1;".repeat(2000));
+    fs::write(dir.path().join("bundle.js"), bundle).unwrap();
+    fs::write(dir.path().join("lib.min.js"), "danger(1);\n").unwrap();
+    let (code, json) = check_json(dir.path(), &["."]);
+    assert_eq!(code, Some(1));
+    assert_eq!(notice_kinds(&json, "bundle.js"), ["minified"]);
+    assert_eq!(notice_kinds(&json, "lib.min.js"), ["minified"]);
+    assert_eq!(findings_in(&json, "good.py"), [(1, 1)]);
+}
+
+#[test]
 fn one_megabyte_single_line() {
     let dir = project();
     let mut text = "x = [".to_string() + &"1, ".repeat(350_000) + "]; danger(x)";
@@ -156,12 +169,13 @@ fn ten_thousand_deep_nesting_in_every_language() {
     .unwrap();
     fs::write(
         dir.path().join("deep.js"),
-        format!("let x = {};\ndanger(x);\n", nested("[", "]")),
+        // One bracket per line: a 20,000-character line is skipped as minified.
+        format!("let x = {};\ndanger(x);\n", nested("[\n", "]\n")),
     )
     .unwrap();
     fs::write(
         dir.path().join("deep.ts"),
-        format!("const x = {};\ndanger(x);\n", nested("(", ")")),
+        format!("const x = {};\ndanger(x);\n", nested("(\n", ")\n")),
     )
     .unwrap();
     fs::write(
@@ -314,11 +328,60 @@ fn linting_writes_nothing() {
     let before = listing(dir.path());
     for format in ["pretty", "json", "sarif"] {
         backlint(
-            &["check", "--rules", "rules", "--format", format, "."],
+            &[
+                "check",
+                "--no-cache",
+                "--rules",
+                "rules",
+                "--format",
+                format,
+                ".",
+            ],
             dir.path(),
         );
     }
     assert_eq!(before, listing(dir.path()));
+    // With the cache on, the cache directory is the only thing written.
+    backlint(&["check", "--rules", "rules", "."], dir.path());
+    let after: Vec<_> = listing(dir.path())
+        .into_iter()
+        .filter(|(p, _)| !p.contains(".backlint_cache"))
+        .collect();
+    assert_eq!(before, after);
+    assert!(dir.path().join(".backlint_cache/.gitignore").is_file());
+}
+
+#[test]
+fn an_unwritable_cache_is_skipped_and_a_warm_cache_gives_the_same_report() {
+    let dir = project();
+    fs::write(dir.path().join("app.ts"), "danger(1);\n").unwrap();
+    // The cache path is a file, so no cache directory can be made there.
+    fs::write(dir.path().join("not-a-dir"), "").unwrap();
+    let args = [
+        "check",
+        "--rules",
+        "rules",
+        "--no-builtin",
+        "--format",
+        "json",
+        "--cache-dir",
+    ];
+    let run = |cache: &str| {
+        let mut a = args.to_vec();
+        a.extend([cache, "."]);
+        let out = backlint(&a, dir.path());
+        let mut v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["summary"]["elapsed_ms"] = 0.into();
+        (out.status.code(), v)
+    };
+    let (code, unwritable) = run("not-a-dir");
+    assert_eq!(code, Some(1));
+    assert_eq!(findings_in(&unwritable, "app.ts").len(), 1);
+    let (_, cold) = run("cache");
+    let (_, warm) = run("cache");
+    assert_eq!(cold, unwritable);
+    assert_eq!(warm, cold);
+    assert!(dir.path().join("cache/v1").is_dir());
 }
 
 fn walk(p: &Path) -> Vec<(String, u64)> {

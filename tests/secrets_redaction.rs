@@ -15,7 +15,10 @@ fn secrets_in(paths: &[&str]) -> Vec<String> {
     let mut secrets = Vec::new();
     for f in json["findings"].as_array().unwrap() {
         let bytes = std::fs::read(repo().join(f["path"].as_str().unwrap())).unwrap();
-        let (start, end) = (f["start"]["offset"].as_u64().unwrap() as usize, f["end"]["offset"].as_u64().unwrap() as usize);
+        let (start, end) = (
+            f["start"]["offset"].as_u64().unwrap() as usize,
+            f["end"]["offset"].as_u64().unwrap() as usize,
+        );
         let raw = String::from_utf8_lossy(&bytes[start..end]).to_string();
         let value = backlint::matcher::string_content(&raw).to_string();
         // The whole span, and each line of it (PEM blocks span lines).
@@ -41,9 +44,16 @@ fn no_format_prints_a_secret() {
         "fixtures/rust/hardcoded-secret.rs",
     ];
     let secrets = secrets_in(&paths);
-    assert!(secrets.len() >= 40, "expected many secrets in the fixtures, found {}", secrets.len());
+    assert!(
+        secrets.len() >= 40,
+        "expected many secrets in the fixtures, found {}",
+        secrets.len()
+    );
     let mut formats = vec!["pretty", "concise", "json", "sarif", "github"];
-    let gitlab = backlint(&["check", "--format", "gitlab", "fixtures/config/.env"], &repo());
+    let gitlab = backlint(
+        &["check", "--format", "gitlab", "fixtures/config/.env"],
+        &repo(),
+    );
     if gitlab.status.code() != Some(2) {
         formats.push("gitlab");
     }
@@ -52,9 +62,16 @@ fn no_format_prints_a_secret() {
         args.extend(paths);
         let out = backlint(&args, &repo());
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("hardcoded-secret"), "{format}: no findings at all");
+        assert!(
+            text.contains("hardcoded-secret"),
+            "{format}: no findings at all"
+        );
         for secret in &secrets {
-            assert!(!text.contains(secret.as_str()), "{format} output contains a secret: {}…", &secret[..4]);
+            assert!(
+                !text.contains(secret.as_str()),
+                "{format} output contains a secret: {}…",
+                &secret[..4]
+            );
         }
         assert!(!String::from_utf8_lossy(&out.stderr).contains(&secrets[0]));
     }

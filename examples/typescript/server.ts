@@ -7,6 +7,7 @@ import express, { Request, Response } from "express";
 import fs from "fs";
 import https from "https";
 import { PrismaClient } from "@prisma/client";
+import { Pool } from "pg";
 
 const prisma = new PrismaClient();
 const app = express();
@@ -61,6 +62,14 @@ app.post("/password-reset", async (req: Request, res: Response) => {
 app.get("/inventory/:sku", async (req: Request, res: Response) => {
   const { data } = await inventory.get(`/sku/${encodeURIComponent(req.params.sku)}`);
   res.json(data);
+});
+
+app.get("/reports/daily", async (req: Request, res: Response) => {
+  // A new connection pool for every request: connections pile up under load.
+  const pool = new Pool({ connectionString: config.reportsDatabaseUrl });
+  const { rows } = await pool.query("SELECT day, total FROM daily_totals ORDER BY day DESC LIMIT 30");
+  await pool.end();
+  res.json(rows);
 });
 
 app.listen(3000);

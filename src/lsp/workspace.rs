@@ -140,6 +140,7 @@ impl Workspace {
             select: config.select(),
             ignore: config.ignore(),
             severity: config.severity_overrides().into_iter().collect(),
+            secret_allow: config.secret_allow(),
         };
         let admitted = path.is_none_or(|p| config.admits(p));
         if let Some(p) = path {
@@ -235,7 +236,9 @@ pub fn lint(settings: &Settings, lang: Lang, display: &str, text: &str) -> Linte
             .rule(&f.rule_id)
             .is_none_or(|r| !r.opt_in || settings.policy.select.contains(&r.id))
     });
-    settings.policy.apply(rules, &mut outcome.findings);
+    settings
+        .policy
+        .apply_to_text(rules, &mut outcome.findings, text);
     Linted {
         findings: outcome.findings,
         notices: outcome.notices,

@@ -141,7 +141,11 @@ fn mask_secrets<'a>(file: &'a FileReport, rules: &RuleSet) -> std::borrow::Cow<'
     let secret_spans: Vec<_> = file
         .findings
         .iter()
-        .filter(|f| rules.rule(&f.rule_id).is_some_and(|r| r.category == Category::Secrets))
+        .filter(|f| {
+            rules
+                .rule(&f.rule_id)
+                .is_some_and(|r| r.category == Category::Secrets)
+        })
         .map(|f| f.span)
         .collect();
     if secret_spans.is_empty() {

@@ -18,6 +18,9 @@ use tree_sitter::Query;
 pub struct Compiler<'a> {
     pub origin: &'a str,
     pub text: &'a str,
+    /// Compile matchers only for these languages (`None`: all). Query
+    /// compilation dominates start-up, so a run compiles what its files need.
+    pub only: Option<&'a [Lang]>,
 }
 
 /// `{{name}}` placeholders in messages and fixes.
@@ -77,11 +80,13 @@ impl<'a> Compiler<'a> {
                         ));
                     }
                     languages.push(lang);
-                    matchers.push(self.top_level(spec, lang, &file)?);
+                    if self.only.is_none_or(|only| only.contains(&lang)) {
+                        matchers.push(self.top_level(spec, lang, &file)?);
+                    }
                 }
             }
         }
-        if matchers.is_empty() {
+        if languages.is_empty() {
             return Err(self.error(
                 &file.id.referenced,
                 file.id.value.len(),
@@ -158,7 +163,10 @@ impl<'a> Compiler<'a> {
             .fix
             .iter()
             .flat_map(|f| {
-                f.value.to_vec().into_iter().map(|value| Spanned::new(value, f.referenced, f.defined))
+                f.value
+                    .to_vec()
+                    .into_iter()
+                    .map(|value| Spanned::new(value, f.referenced, f.defined))
             })
             .collect();
         let templates = std::iter::once(&file.message)

@@ -60,15 +60,32 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<RuleSource>, RuleLoadError> {
 /// Compiles every source; all errors are returned, not just the first.
 /// A rule id defined twice is an error at the second definition.
 pub fn compile_all(sources: &[RuleSource]) -> Result<Vec<LoadedRule>, Vec<RuleLoadError>> {
+    compile_for(sources, None)
+}
+
+/// [`compile_all`], compiling matchers only for the languages in `only`.
+/// Files compile in parallel: query compilation dominates start-up.
+pub fn compile_for(
+    sources: &[RuleSource],
+    only: Option<&[crate::lang::Lang]>,
+) -> Result<Vec<LoadedRule>, Vec<RuleLoadError>> {
+    use rayon::prelude::*;
+    let compiled: Vec<_> = sources
+        .par_iter()
+        .map(|source| {
+            Compiler {
+                origin: &source.origin,
+                text: &source.text,
+                only,
+            }
+            .compile_text()
+        })
+        .collect();
     let mut rules: Vec<LoadedRule> = Vec::new();
     let mut errors = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
-    for source in sources {
-        let compiler = Compiler {
-            origin: &source.origin,
-            text: &source.text,
-        };
-        match compiler.compile_text() {
+    for (source, result) in sources.iter().zip(compiled) {
+        match result {
             Ok(rule) => {
                 if let Some(first) = seen.get(&rule.rule.id) {
                     let at = source.text.find(&rule.rule.id).unwrap_or(0);

@@ -46,6 +46,15 @@ async fn rates(Path(currency): Path<String>) -> Result<String, StatusCode> {
     Ok(body)
 }
 
+async fn memos(State(state): State<AppState>) -> Json<Vec<String>> {
+    // Every memo ever written, in one response.
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT memo FROM entries ORDER BY id")
+        .fetch_all(&state.pool)
+        .await
+        .unwrap_or_default();
+    Json(rows.into_iter().map(|r| r.0).collect())
+}
+
 async fn export(State(state): State<AppState>) -> StatusCode {
     let accounts: Vec<(i64,)> = sqlx::query_as("SELECT id FROM accounts LIMIT 100")
         .fetch_all(&state.pool)
@@ -70,6 +79,7 @@ async fn main() {
         .route("/search", get(search))
         .route("/rates/{currency}", get(rates))
         .route("/export", post(export))
+        .route("/memos", get(memos))
         .layer(CorsLayer::very_permissive())
         .with_state(AppState { pool });
     let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await.expect("bind");

@@ -1,0 +1,115 @@
+//! The parse floor of a corpus: the wall time to discover, read and parse
+//! every source file under the given paths with backlint's own walker,
+//! reader and tree-sitter parsers, and nothing else (no rule matching, no
+//! output). A tree-sitter linter cannot be faster than this on a cold run,
+//! so `benches/compare.sh` reports `backlint check` as a ratio to it.
+//!
+//! Usage: `cargo bench --bench parse_floor -- [--jobs N] PATH...`
+//! Prints one line: `files=… lines=… bytes=… parse_errors=… wall_ms=…`.
+
+use backlint::engine::parse;
+use backlint::source::{read_source, DEFAULT_MAX_FILE_SIZE};
+use backlint::walk::discover;
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// What parsing a set of files added up to.
+#[derive(Debug, Default, Clone, Copy)]
+struct Totals {
+    files: u64,
+    lines: u64,
+    bytes: u64,
+    /// Files whose tree has an error node, or that did not parse at all.
+    parse_errors: u64,
+}
+
+impl Totals {
+    fn add(self, other: Totals) -> Totals {
+        Totals {
+            files: self.files + other.files,
+            lines: self.lines + other.lines,
+            bytes: self.bytes + other.bytes,
+            parse_errors: self.parse_errors + other.parse_errors,
+        }
+    }
+}
+
+/// Command-line arguments: `--jobs N` and paths. `cargo bench` adds a
+/// `--bench` flag of its own, which is ignored.
+fn parse_args() -> Result<(Option<usize>, Vec<PathBuf>), String> {
+    let mut jobs = None;
+    let mut paths = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--bench" => {}
+            "-j" | "--jobs" => {
+                let n = args.next().ok_or("--jobs needs a number")?;
+                jobs = Some(
+                    n.parse()
+                        .map_err(|_| format!("--jobs: not a number: {n}"))?,
+                );
+            }
+            _ => paths.push(PathBuf::from(arg)),
+        }
+    }
+    if paths.is_empty() {
+        return Err("usage: parse_floor [--jobs N] PATH...".into());
+    }
+    Ok((jobs, paths))
+}
+
+/// Reads and parses one file; `None` for files that are not source code or
+/// that the reader skips (binary, too large), as `backlint check` does.
+fn parse_one(file: &backlint::walk::SourceFile) -> Option<Totals> {
+    let lang = file.lang()?;
+    let text = read_source(&file.path, "", DEFAULT_MAX_FILE_SIZE).ok()?;
+    let broken = parse(lang, &text).is_none_or(|tree| tree.root_node().has_error());
+    Some(Totals {
+        files: 1,
+        lines: text.lines().count() as u64,
+        bytes: text.len() as u64,
+        parse_errors: u64::from(broken),
+    })
+}
+
+fn main() -> ExitCode {
+    let (jobs, paths) = match parse_args() {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            eprintln!("parse_floor: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = jobs {
+        pool = pool.num_threads(n);
+    }
+    let pool = match pool.build() {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("parse_floor: cannot start threads: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let started = Instant::now();
+    let (files, _) = discover(&paths);
+    let totals = pool.install(|| {
+        files
+            .par_iter()
+            .filter_map(parse_one)
+            .reduce(Totals::default, Totals::add)
+    });
+    let wall = started.elapsed();
+    println!(
+        "files={} lines={} bytes={} parse_errors={} wall_ms={:.1}",
+        totals.files,
+        totals.lines,
+        totals.bytes,
+        totals.parse_errors,
+        wall.as_secs_f64() * 1000.0
+    );
+    ExitCode::SUCCESS
+}

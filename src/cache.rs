@@ -1,0 +1,115 @@
+//! The content cache: what linting a file produced, keyed by everything
+//! that decides it — backlint's version, the rule set, the file's path and
+//! its exact text. An unchanged re-run reads and hashes files but parses
+//! none. Entries are written to a temporary file and renamed, so concurrent
+//! runs never see half an entry; a cache that cannot be written is simply
+//! not used.
+
+use crate::diagnostic::{Finding, Notice, NoticeKind};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Default cache directory, relative to the working directory.
+pub const DEFAULT_DIR: &str = ".backlint_cache";
+
+/// Layout version of the entries; bump on any format change.
+const LAYOUT: &str = "v1";
+
+/// A cache directory and the salt (version + rule set) of this run.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: PathBuf,
+    salt: String,
+}
+
+/// What is stored per file.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Entry {
+    pub findings: Vec<Finding>,
+    pub notices: Vec<Notice>,
+}
+
+impl Cache {
+    /// Opens (creating) the cache under `dir`; `None` when it cannot be
+    /// written, in which case the run goes on uncached.
+    pub fn open(dir: &Path, rules_digest: &str) -> Option<Cache> {
+        let root = dir.join(LAYOUT);
+        std::fs::create_dir_all(&root).ok()?;
+        let ignore = dir.join(".gitignore");
+        if !ignore.exists() {
+            std::fs::write(
+                &ignore,
+                "# Created by backlint: the cache is not for version control.\n*\n",
+            )
+            .ok()?;
+        }
+        let probe = tempfile::NamedTempFile::new_in(&root).ok()?;
+        drop(probe);
+        let salt = format!("{}\0{}", env!("CARGO_PKG_VERSION"), rules_digest);
+        Some(Cache { dir: root, salt })
+    }
+
+    /// The key of a file's text under its displayed path.
+    pub fn key(&self, path: &str, text: &str) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(self.salt.as_bytes());
+        hasher.update([0]);
+        hasher.update(path.as_bytes());
+        hasher.update([0]);
+        hasher.update(text.as_bytes());
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn entry_path(&self, key: &str) -> PathBuf {
+        self.dir.join(&key[..2]).join(&key[2..])
+    }
+
+    /// The stored entry, if any (a corrupt entry counts as missing).
+    pub fn get(&self, key: &str) -> Option<Entry> {
+        let bytes = std::fs::read(self.entry_path(key)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Stores an entry, unless it holds a timeout (which may not recur).
+    /// Failures are ignored: the cache is an optimisation.
+    pub fn put(&self, key: &str, entry: &Entry) {
+        if entry.notices.iter().any(|n| n.kind == NoticeKind::Timeout) {
+            return;
+        }
+        let path = self.entry_path(key);
+        let Some(parent) = path.parent() else { return };
+        if std::fs::create_dir_all(parent).is_err() {
+            return;
+        }
+        let Ok(bytes) = serde_json::to_vec(entry) else {
+            return;
+        };
+        let Ok(mut temp) = tempfile::NamedTempFile::new_in(parent) else {
+            return;
+        };
+        if temp.write_all(&bytes).is_ok() {
+            let _ = temp.persist(&path);
+        }
+    }
+}
+
+/// Digest of the rule sources and selection, part of every key.
+pub fn digest_of<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
