@@ -34,7 +34,7 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Check(args) => cmd_check(args),
+        Command::Check(args) => cmd_check(*args),
         Command::Rules(sources) => cmd_rules(&sources),
         Command::Explain { rule, sources } => cmd_explain(&rule, &sources),
         Command::Test { dirs, sources } => cmd_test(&dirs, &sources),

@@ -254,7 +254,9 @@ fn traverse(
     loop {
         let node = cursor.node();
         visited = visited.wrapping_add(1);
-        if visited % DEADLINE_CHECK_INTERVAL == 0 && deadline.is_some_and(|d| Instant::now() > d) {
+        if visited.is_multiple_of(DEADLINE_CHECK_INTERVAL)
+            && deadline.is_some_and(|d| Instant::now() > d)
+        {
             return None;
         }
         for i in index.candidates(node.kind_id()) {

@@ -47,8 +47,8 @@ pub fn merge(logs: &[(String, Value)]) -> Result<Value, MergeError> {
                 .unwrap_or_default();
             for rule in &run_rules {
                 let id = rule["id"].as_str().unwrap_or_default().to_string();
-                if !rule_ids.contains_key(&id) {
-                    rule_ids.insert(id, rules.len());
+                if let std::collections::hash_map::Entry::Vacant(slot) = rule_ids.entry(id) {
+                    slot.insert(rules.len());
                     rules.push(rule.clone());
                 }
             }
