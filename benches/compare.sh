@@ -251,8 +251,12 @@ for lang in $LANGS; do
       "$VENV/bin/ast-grep" scan -c "$TOOLS/ast-grep/sgconfig.yml" --json=compact .
     ;;
   javascript)
-    have "$NODE/node_modules/.bin/oxlint" && measure oxlint "$lang" "oxlint (default rules)" "$RUNS" "$dir" \
-      "$NODE/node_modules/.bin/oxlint" --quiet .
+    # oxlint honours the .gitignore of the enclosing repository (target/)
+    # even with --no-ignore, and would lint nothing: give it a path outside.
+    outside="${TMPDIR:-/tmp}/backlint-bench-corpus"
+    mkdir -p "$outside" && ln -sfn "$dir" "$outside/$lang"
+    have "$NODE/node_modules/.bin/oxlint" && measure oxlint "$lang" "oxlint (default rules)" "$RUNS" "$outside" \
+      "$NODE/node_modules/.bin/oxlint" --quiet "$outside/$lang/"
     have "$NODE/node_modules/.bin/eslint" && measure eslint "$lang" "eslint + security recommended (JS files only)" "$SLOW_RUNS" "$dir" \
       "$NODE/node_modules/.bin/eslint" --config "$NODE/eslint.config.mjs" --format json -o /dev/null .
     have "$VENV/bin/semgrep" && measure semgrep "$lang" "semgrep, 10 rules (benches/peers)" "$SLOW_RUNS" "$dir" \

@@ -76,17 +76,20 @@ export default [
 EOF
 
 # --- the fixture files --------------------------------------------------------
-# fixtures/<lang>/<family>.<ext> plus variants fixtures/<lang>/<family>-*.<ext>
-# (e.g. debug-enabled-django-settings.py); `*.fixed.*` files hold expected
-# autofix output and are not fixtures.
-py=() js=() ts=() rs=()
+# fixtures/<lang>/<family>.<ext> plus its variants <family>-*.<ext> and
+# <family>.*.<ext> (e.g. debug-enabled-django-settings.py,
+# cors-misconfiguration.spec.ts); `*.fixed.*` files hold expected autofix
+# output and are not fixtures.
+: >"$out/files.txt"
 for fam in "${families[@]}"; do
-  for f in fixtures/python/"$fam".py fixtures/python/"$fam"-*.py; do [ -f "$f" ] && py+=("$f"); done
-  for f in fixtures/javascript/"$fam".js fixtures/javascript/"$fam"-*.js; do [ -f "$f" ] && js+=("$f"); done
-  for f in fixtures/typescript/"$fam".ts fixtures/typescript/"$fam"-*.ts; do [ -f "$f" ] && ts+=("$f"); done
-  for f in fixtures/rust/"$fam".rs fixtures/rust/"$fam"-*.rs; do [ -f "$f" ] && rs+=("$f"); done
-done
-printf '%s\n' "${py[@]}" "${js[@]}" "${ts[@]}" "${rs[@]}" | grep -v '\.fixed\.' >"$out/files.txt"
+  for pair in python:py javascript:js typescript:ts rust:rs; do
+    lang=${pair%%:*} ext=${pair#*:}
+    for f in fixtures/"$lang"/"$fam"."$ext" fixtures/"$lang"/"$fam"-*."$ext" fixtures/"$lang"/"$fam".*."$ext"; do
+      case "$f" in *.fixed."$ext") continue ;; esac
+      if [ -f "$f" ]; then echo "$f"; fi
+    done
+  done
+done | sort -u >"$out/files.txt"
 mapfile -t all <"$out/files.txt"
 mapfile -t pyf < <(grep '\.py$' "$out/files.txt")
 mapfile -t jsf < <(grep -E '\.(js|ts)$' "$out/files.txt")

@@ -10,7 +10,7 @@ seconds=${1:-600}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(lint_python lint_javascript lint_typescript lint_rust rule_yaml)
+  targets=(lint_python lint_javascript lint_typescript lint_rust rule_yaml lsp_messages)
 fi
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 for t in "${targets[@]}"; do
@@ -22,6 +22,7 @@ for t in "${targets[@]}"; do
     lint_typescript) find fixtures examples -name '*.ts' -exec cp {} "$corpus" \; ;;
     lint_rust) find fixtures examples -name '*.rs' -exec cp {} "$corpus" \; ;;
     rule_yaml) find rules -name '*.yaml' -exec cp {} "$corpus" \; ;;
+    lsp_messages) : ;;
   esac
   echo "== $t for ${seconds}s"
   cargo +nightly fuzz run -O "$t" "$corpus" -- -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 2>&1 | tail -n 5

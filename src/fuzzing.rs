@@ -44,3 +44,30 @@ pub fn load_rule_bytes(data: &[u8]) -> bool {
     .compile_text()
     .is_ok()
 }
+
+/// Feeds arbitrary bytes to the LSP message reader (framing, headers,
+/// JSON) and converts arbitrary positions against arbitrary text.
+pub fn lsp_bytes(data: &[u8]) -> usize {
+    let mut input = std::io::Cursor::new(data);
+    let mut frames = 0;
+    while let Ok(Some(_)) = crate::lsp::transport::read_frame(&mut input) {
+        frames += 1;
+        if frames > 10_000 {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(data);
+    for encoding in [
+        crate::lsp::position::Encoding::Utf8,
+        crate::lsp::position::Encoding::Utf16,
+    ] {
+        let table = crate::lsp::position::LineTable::new(&text, encoding);
+        for pair in data.chunks(2) {
+            let line = u32::from(pair[0]);
+            let character = u32::from(*pair.get(1).unwrap_or(&0)).wrapping_mul(7);
+            let offset = table.offset(lsp_types::Position { line, character });
+            frames += table.position(offset).line as usize;
+        }
+    }
+    frames
+}

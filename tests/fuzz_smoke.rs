@@ -114,3 +114,19 @@ fn rule_loading() {
         assert!(load_rule_bytes(seed), "a built-in rule file fails to load");
     }
 }
+
+#[test]
+fn lsp_messages() {
+    let mut seeds: Vec<Vec<u8>> = vec![
+        b"Content-Length: 52\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\"}"
+            .to_vec(),
+        b"Content-Length: 9999999999\r\n\r\n{".to_vec(),
+        b"Content-Type: x\r\n\r\n".to_vec(),
+    ];
+    seeds.extend(seeds_from_examples(&["py", "ts"]));
+    let mut rng = fastrand::Rng::with_seed(11);
+    let started = Instant::now();
+    while started.elapsed() < BUDGET {
+        backlint::fuzzing::lsp_bytes(&mutate(&mut rng, &seeds));
+    }
+}
