@@ -113,7 +113,8 @@ fn empty_files_are_fine() {
     }
     let (code, json) = check_json(dir.path(), &["."]);
     assert_eq!(code, Some(1));
-    assert_eq!(json["summary"]["files_scanned"], 5);
+    // Four empty sources, good.py, and the YAML rule file (scanned for secrets).
+    assert_eq!(json["summary"]["files_scanned"], 6);
     assert_eq!(json["summary"]["findings"], 1);
     assert!(json["notices"].as_array().unwrap().is_empty());
 }
