@@ -77,10 +77,10 @@ def award_points(customer_id: int, points: int):
     conn = psycopg2.connect(os.environ["DATABASE_URL"])
     with conn, conn.cursor() as cur:
         cur.execute("UPDATE customers SET points = points + %s WHERE id = %s", (points, customer_id))
+    # If this fails the partner never hears about the points, and nobody notices.
     try:
         requests.post(f"{PAYMENTS_URL}/loyalty", json={"customer": customer_id}, timeout=5)
     except Exception:
-        # The partner never hears about the points, and nobody notices.
         pass
     return {"ok": True}
 
