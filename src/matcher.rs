@@ -25,6 +25,9 @@ pub struct QueryMatcher {
     pub query: Query,
     /// The query text, kept to find each pattern's root kind.
     pub source: String,
+    /// Node kinds the patterns can start at (`None`: any). Checked before
+    /// running the query, which is far cheaper than a cursor execution.
+    pub root_kinds: Option<Vec<u16>>,
     pub constraints: Vec<(u32, CaptureConstraint)>,
 }
 
@@ -132,6 +135,13 @@ impl QueryMatcher {
     /// the constraints. Results are collected before returning so the
     /// shared cursor is free for nested matchers.
     pub fn matches_at<'t>(&self, node: Node<'t>, ctx: &mut MatchContext<'_>) -> Vec<Captures<'t>> {
+        if self
+            .root_kinds
+            .as_ref()
+            .is_some_and(|k| !k.contains(&node.kind_id()))
+        {
+            return Vec::new();
+        }
         ctx.cursor.set_max_start_depth(Some(0));
         let mut raw: Vec<Captures<'t>> = Vec::new();
         {

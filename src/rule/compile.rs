@@ -380,9 +380,11 @@ impl<'a> Compiler<'a> {
                 },
             ));
         }
+        let root_kinds = super::index::pattern_root_kinds(&query, &q.value, grammar);
         Ok(QueryMatcher {
             query,
             source: q.value.clone(),
+            root_kinds,
             constraints,
         })
     }

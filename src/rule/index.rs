@@ -203,20 +203,32 @@ impl LangIndex {
 /// Node kind ids each pattern of the matcher's query starts at, or `None`
 /// when some pattern can start anywhere (wildcards, alternations,
 /// supertypes): such rules are tried at every node.
-fn root_kind_ids(matcher: &LanguageMatcher, grammar: &tree_sitter::Language) -> Option<Vec<u16>> {
-    let query = matcher.matcher.query.as_ref()?;
-    let source = query.query_source();
+fn root_kind_ids(matcher: &LanguageMatcher, _grammar: &tree_sitter::Language) -> Option<Vec<u16>> {
+    matcher.matcher.query.as_ref()?.root_kinds.clone()
+}
+
+/// Node kind ids the patterns of `query` (written as `source`) can start
+/// at, or `None` when some pattern can start anywhere (wildcards,
+/// alternations, supertypes).
+pub fn pattern_root_kinds(
+    query: &tree_sitter::Query,
+    source: &str,
+    grammar: &tree_sitter::Language,
+) -> Option<Vec<u16>> {
     let supertypes = grammar.supertypes();
     let mut ids = Vec::new();
-    for pattern in 0..query.query.pattern_count() {
-        let start = query.query.start_byte_for_pattern(pattern);
+    for pattern in 0..query.pattern_count() {
+        let start = query.start_byte_for_pattern(pattern);
         let name = pattern_root_name(source.get(start..)?)?;
         let id = grammar.id_for_node_kind(name, true);
         if id == 0 || supertypes.contains(&id) {
             return None;
         }
         for kind in 0..grammar.node_kind_count() as u16 {
-            if grammar.node_kind_is_named(kind) && grammar.node_kind_for_id(kind) == Some(name) {
+            if grammar.node_kind_is_named(kind)
+                && grammar.node_kind_for_id(kind) == Some(name)
+                && !ids.contains(&kind)
+            {
                 ids.push(kind);
             }
         }
