@@ -430,3 +430,72 @@ fn a_file_over_its_time_budget_is_abandoned_with_a_notice() {
     );
     assert_eq!(generous.findings.len(), 20_000);
 }
+
+/// Runs backlint in a read-only checkout. As root, permissions are not
+/// enforced, so the run drops to the `nobody` user with `setpriv`.
+#[cfg(target_os = "linux")]
+#[test]
+fn works_in_a_read_only_checkout() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = project();
+    fs::write(dir.path().join("app.py"), "danger(1)\n").unwrap();
+    let chmod = |mode: u32| {
+        let mut stack = vec![dir.path().to_path_buf()];
+        while let Some(p) = stack.pop() {
+            if p.is_dir() {
+                stack.extend(fs::read_dir(&p).unwrap().flatten().map(|e| e.path()));
+                fs::set_permissions(&p, fs::Permissions::from_mode(mode | 0o111)).unwrap();
+            } else {
+                fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
+            }
+        }
+    };
+    chmod(0o444);
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    let mut cmd = if is_root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_backlint"),
+        ]);
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_backlint"))
+    };
+    let out = cmd
+        .args([
+            "check",
+            "--rules",
+            "rules",
+            "--no-builtin",
+            "--format",
+            "concise",
+            ".",
+        ])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run backlint");
+    chmod(0o644);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("app.py:1:1: error[test-danger-call]"),
+        "{text}"
+    );
+    assert!(
+        !dir.path().join(".backlint_cache").exists(),
+        "nothing may be written"
+    );
+}
