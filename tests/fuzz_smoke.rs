@@ -132,3 +132,21 @@ fn lsp_messages() {
         backlint::fuzzing::lsp_bytes(&mutate(&mut rng, &seeds));
     }
 }
+
+/// Inputs the long fuzz runs found, kept so they stay harmless. The first
+/// made tree-sitter's query parser leak 20 bytes (LeakSanitizer, upstream C
+/// code); loading it must still just fail or succeed, never panic.
+#[test]
+fn fuzz_regressions() {
+    let dir = repo().join("tests/data/fuzz-regressions");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap_or_default();
+        load_rule_bytes(&bytes);
+        for lang in [Lang::Python, Lang::JavaScript, Lang::TypeScript, Lang::Rust] {
+            lint_bytes(lang, &bytes);
+        }
+        seen += 1;
+    }
+    assert!(seen >= 1, "regression inputs missing");
+}
