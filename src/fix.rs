@@ -5,6 +5,7 @@
 //! atomically (temporary file in the same directory, permissions copied,
 //! rename) and only if it still holds exactly the text that was linted.
 
+use crate::diagnostic::Fix;
 use crate::run::{FileReport, Report};
 use crate::source::text_from_bytes;
 use std::io::Write;
@@ -32,18 +33,14 @@ pub enum FileFix {
     Failed { path: String, error: String },
 }
 
-/// The new text of `file` with its applicable fixes, the number applied
-/// and deferred, or `None` when nothing applies.
-pub fn fixed_text(
-    file: &FileReport,
-    options: FixOptions,
+/// Applies `fixes` to `original` in order of position; a fix overlapping
+/// an earlier one is deferred, one that changes nothing is skipped.
+/// Returns the new bytes and the numbers applied and deferred.
+pub fn apply_fixes<'a>(
     original: &[u8],
-) -> Option<(Vec<u8>, usize, usize)> {
-    let mut edits: Vec<(usize, usize, &str)> = file
-        .findings
-        .iter()
-        .filter_map(|f| f.fix.as_ref())
-        .filter(|fix| fix.safe || options.unsafe_fixes)
+    fixes: impl Iterator<Item = &'a Fix>,
+) -> (Vec<u8>, usize, usize) {
+    let mut edits: Vec<(usize, usize, &str)> = fixes
         .map(|fix| {
             (
                 fix.span.start.offset,
@@ -70,11 +67,24 @@ pub fn fixed_text(
         cursor = end;
         applied += 1;
     }
-    if applied == 0 {
-        return None;
-    }
-    out.extend_from_slice(&original[cursor..]);
-    Some((out, applied, deferred))
+    out.extend_from_slice(&original[cursor.min(original.len())..]);
+    (out, applied, deferred)
+}
+
+/// The new text of `file` with its applicable fixes, the number applied
+/// and deferred, or `None` when nothing applies.
+pub fn fixed_text(
+    file: &FileReport,
+    options: FixOptions,
+    original: &[u8],
+) -> Option<(Vec<u8>, usize, usize)> {
+    let fixes = file
+        .findings
+        .iter()
+        .filter_map(|f| f.fix.as_ref())
+        .filter(|fix| fix.safe || options.unsafe_fixes);
+    let (text, applied, deferred) = apply_fixes(original, fixes);
+    (applied > 0).then_some((text, applied, deferred))
 }
 
 /// Reads the file again; `Err` when it is no longer the linted text.

@@ -228,30 +228,12 @@ fn check_fixed(
     let ext = path.extension()?.to_str()?;
     let expected_path = path.with_file_name(format!("{stem}.fixed.{ext}"));
     let expected = std::fs::read_to_string(&expected_path).ok()?;
-    let mut edits: Vec<_> = findings
+    let fixes = findings
         .iter()
         .filter(|f| f.rule_id == stem)
-        .filter_map(|f| f.fix.as_ref())
-        .map(|fix| {
-            (
-                fix.span.start.offset,
-                fix.span.end.offset,
-                fix.replacement.as_str(),
-            )
-        })
-        .collect();
-    edits.sort();
-    let mut got = String::new();
-    let mut cursor = 0;
-    for (start, end, replacement) in edits {
-        if start < cursor {
-            continue;
-        }
-        got.push_str(&text[cursor..start]);
-        got.push_str(replacement);
-        cursor = end;
-    }
-    got.push_str(&text[cursor..]);
+        .filter_map(|f| f.fix.as_ref());
+    let (bytes, _, _) = crate::fix::apply_fixes(text.as_bytes(), fixes);
+    let got = String::from_utf8_lossy(&bytes).into_owned();
     if got == expected {
         return None;
     }
