@@ -200,6 +200,16 @@ pub struct Finding {
     /// Content-based identity of the finding, stable when lines move: see
     /// [`fingerprint`].
     pub fingerprint: String,
+    /// For data-flow findings: the path from the source to the sink.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trace: Vec<TraceStep>,
+}
+
+/// One step of a data-flow path: where, and what happens there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct TraceStep {
+    pub span: Span,
+    pub label: String,
 }
 
 /// Why a file was skipped or only partly linted.

@@ -3,7 +3,7 @@
 //! may run it on any thread; each thread keeps its own parsers.
 
 use crate::diagnostic::{
-    fingerprint, line_start_before, Finding, Fix, LineIndex, Notice, NoticeKind,
+    fingerprint, line_start_before, Finding, Fix, LineIndex, Notice, NoticeKind, TraceStep,
 };
 use crate::lang::Lang;
 use crate::matcher::{node_text, Captures, MatchContext};
@@ -95,7 +95,8 @@ pub fn lint_source_within(
     let mut findings = Vec::new();
     if let Some(index) = rules.for_lang(lang) {
         let live = index.live_entries(source.as_bytes());
-        if live.iter().any(|l| *l) {
+        let live_taint = index.live_taint(source.as_bytes());
+        if live.iter().any(|l| *l) || live_taint.iter().any(|l| *l) {
             let Some(tree) = parse_until(lang, source, deadline) else {
                 outcome.notices.push(timeout(path));
                 return outcome;
@@ -118,7 +119,19 @@ pub fn lint_source_within(
                     cursor: &mut cursor,
                 };
                 let lines = LineIndex::new(source);
-                traverse(rules, index, &live, root, &mut ctx, &lines, deadline)
+                let mut found = traverse(rules, index, &live, root, &mut ctx, &lines, deadline)?;
+                let flows = taint_findings(
+                    rules,
+                    index,
+                    &live_taint,
+                    lang,
+                    root,
+                    &mut ctx,
+                    &lines,
+                    deadline,
+                )?;
+                merge_taint_findings(&mut found, flows);
+                Some(found)
             });
             let Some(found) = traversed else {
                 outcome.notices.push(timeout(path));
@@ -175,6 +188,7 @@ fn lint_config(rules: &RuleSet, kind: ConfigKind, path: &str, source: &str) -> F
                 span: lines.span(s.span.start, s.span.end),
                 fix: None,
                 fingerprint: String::new(),
+                trace: Vec::new(),
             }
         })
         .collect();
@@ -209,6 +223,7 @@ fn suppression_findings(
                     span,
                     fix: None,
                     fingerprint: String::new(),
+                    trace: Vec::new(),
                 });
             }
         };
@@ -234,6 +249,109 @@ fn suppression_findings(
         }
     }
     out
+}
+
+/// Findings of the rules' taint sections (the data-flow pass); `None` when
+/// the deadline passed.
+#[allow(clippy::too_many_arguments)]
+fn taint_findings(
+    rules: &RuleSet,
+    index: &LangIndex,
+    live: &[bool],
+    lang: Lang,
+    root: Node<'_>,
+    ctx: &mut MatchContext<'_>,
+    lines: &LineIndex<'_>,
+    deadline: Option<Instant>,
+) -> Option<TaintOutcome> {
+    let entries: Vec<_> = index
+        .taint
+        .iter()
+        .zip(live)
+        .filter(|(_, live)| **live)
+        .map(|(entry, _)| entry)
+        .collect();
+    if entries.is_empty() {
+        return Some(TaintOutcome::default());
+    }
+    let specs: Vec<_> = entries.iter().map(|e| &e.spec).collect();
+    let analysis = crate::taint::analyze::analyze(lang, &specs, root, ctx, deadline)?;
+    let vouched: HashSet<usize> = analysis
+        .vouched
+        .iter()
+        .map(|offset| lines.position(*offset).line)
+        .collect();
+    let taint_rules: Vec<&str> = entries
+        .iter()
+        .map(|e| rules.rules[e.rule].id.as_str())
+        .collect();
+    Some(TaintOutcome {
+        vouched: vouched
+            .into_iter()
+            .flat_map(|line| taint_rules.iter().map(move |id| (id.to_string(), line)))
+            .collect(),
+        flows: analysis
+            .hits
+            .into_iter()
+            .filter_map(|hit| {
+                let entry = entries.get(hit.rule)?;
+                let rule = &rules.rules[entry.rule];
+                let message = placeholder_regex()
+                    .replace_all(&entry.spec.message, |c: &regex::Captures<'_>| match &c[1] {
+                        "source" => shorten(&hit.source_text),
+                        _ => shorten(&hit.sink_text),
+                    })
+                    .into_owned();
+                Some(Finding {
+                    rule_id: rule.id.clone(),
+                    severity: entry.spec.severity,
+                    message,
+                    span: lines.span(hit.start, hit.end),
+                    fix: None,
+                    fingerprint: String::new(),
+                    trace: hit
+                        .steps
+                        .into_iter()
+                        .map(|s| TraceStep {
+                            span: lines.span(s.start, s.end),
+                            label: s.label,
+                        })
+                        .collect(),
+                })
+            })
+            .collect(),
+    })
+}
+
+/// The data-flow pass's findings, and the (rule, line) pairs where it
+/// proved the values safe.
+#[derive(Default)]
+struct TaintOutcome {
+    flows: Vec<Finding>,
+    vouched: HashSet<(String, usize)>,
+}
+
+/// Adds data-flow findings, dropping the same rule's pattern findings on
+/// the lines of their paths (one problem, reported once, with its path) and
+/// on lines where the pass proved the values safe.
+fn merge_taint_findings(findings: &mut Vec<Finding>, outcome: TaintOutcome) {
+    let TaintOutcome { flows, vouched } = outcome;
+    findings.retain(|f| !vouched.contains(&(f.rule_id.clone(), f.span.start.line)));
+    if flows.is_empty() {
+        return;
+    }
+    let covered: HashSet<(&str, usize)> = flows
+        .iter()
+        .flat_map(|f| {
+            std::iter::once(f.span.start.line)
+                .chain(f.trace.iter().map(|s| s.span.start.line))
+                .map(move |line| (f.rule_id.as_str(), line))
+        })
+        .collect();
+    findings.retain(|f| {
+        !f.trace.is_empty() || !covered.contains(&(f.rule_id.as_str(), f.span.start.line))
+    });
+    findings.extend(flows);
 }
 
 /// One depth-first pass over the tree with an explicit cursor; `None` when
@@ -302,6 +420,7 @@ fn traverse(
                     span,
                     fix,
                     fingerprint: String::new(),
+                    trace: Vec::new(),
                 });
             }
         }

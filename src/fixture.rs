@@ -25,6 +25,26 @@ pub struct Annotation {
     pub target: usize,
     pub rule: String,
     pub expect: bool,
+    /// `rule[flow]`: a data-flow finding (with a path); `rule[pattern]`:
+    /// a pattern finding; bare `rule`: either.
+    pub flow: Option<bool>,
+}
+
+impl Annotation {
+    fn accepts(&self, f: &Finding) -> bool {
+        self.rule == f.rule_id
+            && self.target == f.span.start.line
+            && self.flow.is_none_or(|flow| flow != f.trace.is_empty())
+    }
+}
+
+/// `sql-injection[flow]` → (`sql-injection`, Some(true)).
+fn parse_rule_ref(text: &str) -> (String, Option<bool>) {
+    match text.strip_suffix(']').and_then(|t| t.split_once('[')) {
+        Some((rule, "flow")) => (rule.trim().to_string(), Some(true)),
+        Some((rule, "pattern")) => (rule.trim().to_string(), Some(false)),
+        _ => (text.to_string(), None),
+    }
 }
 
 /// A reason `backlint test` fails.
@@ -58,6 +78,11 @@ pub enum Failure {
         path: String,
         message: String,
     },
+    TooFewFlows {
+        rule: String,
+        language: String,
+        flows: usize,
+    },
     FixMismatch {
         path: String,
         expected: String,
@@ -85,6 +110,10 @@ impl fmt::Display for Failure {
             Failure::TooFewCases { rule, language, expect, ok } => write!(
                 f,
                 "rule `{rule}` ({language}): {expect} `expect:` and {ok} `ok:` fixture cases; each needs at least {MIN_CASES}"
+            ),
+            Failure::TooFewFlows { rule, language, flows } => write!(
+                f,
+                "rule `{rule}` ({language}) has a taint section but {flows} `expect: {rule}[flow]` fixture cases; it needs at least {MIN_CASES}"
             ),
             Failure::Unreadable { path, message } => write!(f, "{path}: {message}"),
             Failure::FixMismatch { path, expected, line, want, got } => write!(
@@ -124,11 +153,13 @@ pub fn annotations(source: &str, comment: &str) -> Vec<Annotation> {
             continue;
         };
         for rule in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (rule, flow) = parse_rule_ref(rule);
             out.push(Annotation {
                 line: i + 1,
                 target: target + 1,
-                rule: rule.to_string(),
+                rule,
                 expect,
+                flow,
             });
         }
     }
@@ -152,6 +183,7 @@ pub fn run(rules: &RuleSet, dirs: &[PathBuf]) -> TestOutcome {
     };
     // (rule, language key) → (expect count, ok count)
     let mut cases: BTreeMap<(String, &'static str), (usize, usize)> = BTreeMap::new();
+    let mut flow_cases: BTreeMap<(String, &'static str), usize> = BTreeMap::new();
     for file in &files {
         let display = file.path.to_string_lossy().replace('\\', "/");
         let text = match read_source(&file.path, &display, u64::MAX) {
@@ -183,6 +215,11 @@ pub fn run(rules: &RuleSet, dirs: &[PathBuf]) -> TestOutcome {
             } else {
                 entry.1 += 1;
             }
+            if a.expect && a.flow == Some(true) {
+                *flow_cases
+                    .entry((a.rule.clone(), coverage_key(file.kind)))
+                    .or_default() += 1;
+            }
         }
     }
     for rule in &rules.rules {
@@ -202,6 +239,24 @@ pub fn run(rules: &RuleSet, dirs: &[PathBuf]) -> TestOutcome {
                     language: key.into(),
                     expect,
                     ok,
+                });
+            }
+        }
+        let flow_keys: BTreeSet<&'static str> = rule
+            .taint_languages
+            .iter()
+            .map(|l| coverage_key(FileKind::Code(*l)))
+            .collect();
+        for key in flow_keys {
+            let flows = flow_cases
+                .get(&(rule.id.clone(), key))
+                .copied()
+                .unwrap_or_default();
+            if flows < MIN_CASES {
+                outcome.failures.push(Failure::TooFewFlows {
+                    rule: rule.id.clone(),
+                    language: key.into(),
+                    flows,
                 });
             }
         }
@@ -285,11 +340,13 @@ pub fn sidecar_annotations(path: &std::path::Path) -> Option<Vec<Annotation>> {
             _ => continue,
         };
         for rule in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (rule, flow) = parse_rule_ref(rule);
             out.push(Annotation {
                 line: target,
                 target,
-                rule: rule.to_string(),
+                rule,
                 expect,
+                flow,
             });
         }
     }
@@ -312,31 +369,33 @@ fn compare(
             });
             continue;
         }
-        let flagged = findings
-            .iter()
-            .any(|f| f.rule_id == a.rule && f.span.start.line == a.target);
+        let flagged = findings.iter().any(|f| a.accepts(f));
         if a.expect && !flagged {
             failures.push(Failure::Missing {
                 path: path.into(),
                 line: a.target,
                 annotation_line: a.line,
-                rule: a.rule.clone(),
+                rule: match a.flow {
+                    Some(true) => format!("{}[flow]", a.rule),
+                    Some(false) => format!("{}[pattern]", a.rule),
+                    None => a.rule.clone(),
+                },
             });
         }
     }
     for f in findings {
         let line = f.span.start.line;
-        let expected = notes
-            .iter()
-            .any(|a| a.expect && a.rule == f.rule_id && a.target == line);
+        let expected = notes.iter().any(|a| a.expect && a.accepts(f));
         if !expected {
-            let annotated_ok = notes
-                .iter()
-                .any(|a| !a.expect && a.rule == f.rule_id && a.target == line);
+            let annotated_ok = notes.iter().any(|a| !a.expect && a.accepts(f));
             failures.push(Failure::Unexpected {
                 path: path.into(),
                 line,
-                rule: f.rule_id.clone(),
+                rule: if f.trace.is_empty() {
+                    f.rule_id.clone()
+                } else {
+                    format!("{}[flow]", f.rule_id)
+                },
                 message: f.message.clone(),
                 annotated_ok,
             });
@@ -359,7 +418,8 @@ mod tests {
                 line: 1,
                 target: 4,
                 rule: "a".into(),
-                expect: true
+                expect: true,
+                flow: None,
             }
         );
         assert_eq!(notes[1].rule, "b");
@@ -369,8 +429,16 @@ mod tests {
                 line: 5,
                 target: 6,
                 rule: "a".into(),
-                expect: false
+                expect: false,
+                flow: None,
             }
         );
+    }
+
+    #[test]
+    fn flow_and_pattern_qualifiers_are_parsed() {
+        let notes = annotations("# expect: a[flow], b[pattern], c\nx = 1\n", "#");
+        let got: Vec<_> = notes.iter().map(|n| (n.rule.as_str(), n.flow)).collect();
+        assert_eq!(got, [("a", Some(true)), ("b", Some(false)), ("c", None)]);
     }
 }

@@ -40,6 +40,7 @@ pub fn load_rule_bytes(data: &[u8]) -> bool {
         origin: "fuzz.yaml",
         text,
         only: None,
+        libraries: None,
     }
     .compile_text()
     .is_ok()

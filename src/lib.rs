@@ -27,4 +27,5 @@ pub mod secrets;
 pub mod shard;
 pub mod source;
 pub mod suppress;
+pub mod taint;
 pub mod walk;

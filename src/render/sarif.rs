@@ -548,6 +548,7 @@ mod tests {
                     span: Span { start: at, end: at },
                     fix: None,
                     fingerprint: fingerprint(rule, "app.py", &line.to_string(), 0),
+                    trace: Vec::new(),
                 }
             })
             .collect();

@@ -3,16 +3,24 @@
 //! regexes, capture names. Each error points at the YAML that caused it.
 
 use super::error::{line_span, offset_of, RuleFileError};
-use super::schema::{CaptureSpec, MatcherSpec, OneOrMany, Precision, RuleFile};
+use super::schema::{
+    CaptureSpec, MatcherSpec, OneOrMany, Precision, RuleFile, TaintLibraryFile, TaintMatchers,
+    TaintSpec,
+};
 use super::{LanguageMatcher, LoadedRule, Rule};
 use crate::diagnostic::Severity;
 use crate::lang::Lang;
 use crate::matcher::{CaptureConstraint, Matcher, QueryMatcher, Relation, RelationKind};
+use crate::taint::spec::{LanguageTaint, TaintLibrary, TaintMatcher, TaintRoles};
 use miette::{NamedSource, SourceSpan};
 use regex::Regex;
 use serde_saphyr::{Location, Spanned};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 use tree_sitter::Query;
+
+/// Compiled taint libraries by name.
+pub type Libraries = HashMap<String, Arc<TaintLibrary>>;
 
 /// Compiles rule files, holding the file's name and text for error spans.
 pub struct Compiler<'a> {
@@ -21,6 +29,13 @@ pub struct Compiler<'a> {
     /// Compile matchers only for these languages (`None`: all). Query
     /// compilation dominates start-up, so a run compiles what its files need.
     pub only: Option<&'a [Lang]>,
+    /// Taint libraries that `taint: { use: [...] }` may name.
+    pub libraries: Option<&'a Libraries>,
+}
+
+/// Whether a rule-directory file is a taint library rather than a rule.
+pub fn is_library_text(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("library:"))
 }
 
 /// `{{name}}` placeholders in messages and fixes.
@@ -46,6 +61,244 @@ impl<'a> Compiler<'a> {
             self.error_at_line(offset, yaml_message(&e), "here", None)
         })?;
         self.compile(file)
+    }
+
+    /// Parses and compiles one taint library file.
+    pub fn compile_library_text(&self) -> Result<TaintLibrary, Box<RuleFileError>> {
+        let file: TaintLibraryFile = serde_saphyr::from_str(self.text).map_err(|e| {
+            let offset = e
+                .location()
+                .map_or(0, |l| offset_of(self.text, l.line(), l.column()));
+            self.error_at_line(offset, yaml_message(&e), "here", None)
+        })?;
+        if !id_regex().is_match(&file.library.value) {
+            return Err(self.error(
+                &file.library.referenced,
+                file.library.value.len(),
+                format!("library name `{}` is not kebab-case", file.library.value),
+                "invalid name",
+                None,
+            ));
+        }
+        let mut roles: HashMap<Lang, TaintRoles> = HashMap::new();
+        for (role, matchers) in [
+            (Role::Source, &file.sources),
+            (Role::Sanitizer, &file.sanitizers),
+            (Role::Propagator, &file.propagators),
+            (Role::Sink, &file.sinks),
+        ] {
+            self.taint_role(role, matchers, &mut roles)?;
+        }
+        Ok(TaintLibrary {
+            name: file.library.value,
+            origin: self.origin.to_string(),
+            roles,
+        })
+    }
+
+    /// Compiles one role's matchers into `roles`, per language.
+    fn taint_role(
+        &self,
+        role: Role,
+        matchers: &TaintMatchers,
+        roles: &mut HashMap<Lang, TaintRoles>,
+    ) -> Result<(), Box<RuleFileError>> {
+        for (key, list) in matchers {
+            for lang in self.langs_of_key(key, list.first().map(|m| &m.referenced))? {
+                if !self.only.is_none_or(|only| only.contains(&lang)) {
+                    continue;
+                }
+                let target = roles.entry(lang).or_default();
+                for spec in list {
+                    let compiled = Arc::new(self.taint_matcher(spec, lang, role)?);
+                    match role {
+                        Role::Source => target.sources.push(compiled),
+                        Role::Sanitizer => target.sanitizers.push(compiled),
+                        Role::Propagator => target.propagators.push(compiled),
+                        Role::Sink => target.sinks.push(compiled),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The languages a `match`-style key names (`javascript,typescript`).
+    fn langs_of_key(
+        &self,
+        key: &str,
+        at: Option<&Location>,
+    ) -> Result<Vec<Lang>, Box<RuleFileError>> {
+        let mut out = Vec::new();
+        for part in key.split(',').map(str::trim) {
+            let Some(langs) = Lang::from_rule_key(part) else {
+                let offset =
+                    at.map_or_else(|| self.text.find(part).unwrap_or(0), |l| self.loc_offset(l));
+                return Err(self.error_at_line(
+                    offset,
+                    format!("unknown language `{part}`"),
+                    "under this language key",
+                    Some("languages: python, javascript, typescript, tsx, rust".into()),
+                ));
+            };
+            out.extend(langs.iter().copied());
+        }
+        Ok(out)
+    }
+
+    fn taint_matcher(
+        &self,
+        spec: &Spanned<MatcherSpec>,
+        lang: Lang,
+        role: Role,
+    ) -> Result<TaintMatcher, Box<RuleFileError>> {
+        let here = self.loc_offset(&spec.referenced);
+        if spec.value.query.is_none() {
+            return Err(self.error_at_line(
+                here,
+                format!("a taint {} needs a `query`", role.name()),
+                "matcher without query",
+                None,
+            ));
+        }
+        if spec.value.fix.is_some() {
+            return Err(self.error_at_line(
+                here,
+                "`fix` is not allowed in a taint section".into(),
+                "here",
+                None,
+            ));
+        }
+        if spec.value.anchors.is_some() && role != Role::Sink {
+            return Err(self.error_at_line(
+                here,
+                "`anchors` is only allowed on taint sinks".into(),
+                "here",
+                None,
+            ));
+        }
+        let matcher = self.matcher(spec, lang, Context::TopLevel)?;
+        let capture_names: Vec<String> = matcher
+            .query
+            .as_ref()
+            .map(|q| {
+                q.query
+                    .capture_names()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for required in role.required_captures() {
+            if !capture_names.iter().any(|c| c == required) {
+                return Err(self.error_at_line(
+                    here,
+                    format!("a taint {} query must capture `@{required}`", role.name()),
+                    "missing capture",
+                    Some(role.capture_help().into()),
+                ));
+            }
+        }
+        Ok(TaintMatcher {
+            matcher,
+            capture_names,
+            anchors: spec.value.anchors.clone().unwrap_or_default(),
+        })
+    }
+
+    /// Compiles a rule's `taint:` section for each language its sinks name.
+    fn taint(
+        &self,
+        spec: &Spanned<TaintSpec>,
+        file: &RuleFile,
+        languages: &mut Vec<Lang>,
+        taint_languages: &mut Vec<Lang>,
+    ) -> Result<Vec<LanguageTaint>, Box<RuleFileError>> {
+        let t = &spec.value;
+        if t.sinks.is_empty() {
+            return Err(self.error_at_line(
+                self.loc_offset(&spec.referenced),
+                "a `taint` section needs `sinks`".into(),
+                "taint without sinks",
+                Some("sinks are queries capturing the dangerous argument as `@sink`".into()),
+            ));
+        }
+        let mut own: HashMap<Lang, TaintRoles> = HashMap::new();
+        for (role, matchers) in [
+            (Role::Source, &t.sources),
+            (Role::Sanitizer, &t.sanitizers),
+            (Role::Propagator, &t.propagators),
+            (Role::Sink, &t.sinks),
+        ] {
+            self.taint_role(role, matchers, &mut own)?;
+        }
+        let mut libraries = Vec::new();
+        for name in &t.uses {
+            match self.libraries.and_then(|l| l.get(&name.value)) {
+                Some(lib) => libraries.push(lib.clone()),
+                None => {
+                    return Err(self.error(
+                        &name.referenced,
+                        name.value.len(),
+                        format!("unknown taint library `{}`", name.value),
+                        "not defined",
+                        Some("libraries are YAML files with a top-level `library:` name in a rules directory".into()),
+                    ))
+                }
+            }
+        }
+        let message = match &t.message {
+            Some(m) => {
+                for cap in placeholder_regex().captures_iter(&m.value) {
+                    if !matches!(&cap[1], "source" | "sink") {
+                        return Err(self.error(
+                            &m.referenced,
+                            m.value.len().min(80),
+                            format!("`{{{{{}}}}}` is not a taint placeholder", &cap[1]),
+                            "used here",
+                            Some("taint messages may use `{{source}}` and `{{sink}}`".into()),
+                        ));
+                    }
+                }
+                m.value.clone()
+            }
+            None => format!(
+                "{}: request data from `{{{{source}}}}` reaches `{{{{sink}}}}`",
+                file.summary
+            ),
+        };
+        let mut out = Vec::new();
+        let mut sink_langs = Vec::new();
+        for (key, list) in &t.sinks {
+            sink_langs.extend(self.langs_of_key(key, list.first().map(|m| &m.referenced))?);
+        }
+        sink_langs.sort();
+        sink_langs.dedup();
+        for lang in sink_langs {
+            if !languages.contains(&lang) {
+                languages.push(lang);
+            }
+            taint_languages.push(lang);
+            if !self.only.is_none_or(|only| only.contains(&lang)) {
+                continue;
+            }
+            let mut roles = TaintRoles::default();
+            for lib in &libraries {
+                if let Some(r) = lib.roles.get(&lang) {
+                    roles.extend(r);
+                }
+            }
+            if let Some(r) = own.get(&lang) {
+                roles.extend(r);
+            }
+            out.push(LanguageTaint {
+                lang,
+                roles,
+                message: message.clone(),
+                severity: t.severity.unwrap_or(Severity::Error),
+            });
+        }
+        Ok(out)
     }
 
     fn compile(&self, file: RuleFile) -> Result<LoadedRule, Box<RuleFileError>> {
@@ -86,11 +339,16 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
+        let mut taint_languages = Vec::new();
+        let taint = match &file.taint {
+            Some(spec) => self.taint(spec, &file, &mut languages, &mut taint_languages)?,
+            None => Vec::new(),
+        };
         if languages.is_empty() {
             return Err(self.error(
                 &file.id.referenced,
                 file.id.value.len(),
-                "`match` has no languages".into(),
+                "the rule has neither `match` languages nor taint sinks".into(),
                 "this rule matches nothing",
                 None,
             ));
@@ -127,8 +385,14 @@ impl<'a> Compiler<'a> {
                 opt_in: false,
                 languages,
                 origin: self.origin.to_string(),
+                taint_severity: file
+                    .taint
+                    .as_ref()
+                    .map(|t| t.value.severity.unwrap_or(Severity::Error)),
+                taint_languages,
             },
             matchers,
+            taint,
         })
     }
 
@@ -449,6 +713,41 @@ impl RuleFileError {
     fn with_span(mut self: Box<Self>, span: SourceSpan) -> Box<Self> {
         self.span = span;
         self
+    }
+}
+
+/// The role of a matcher in a taint specification.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Source,
+    Sanitizer,
+    Propagator,
+    Sink,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Source => "source",
+            Role::Sanitizer => "sanitizer",
+            Role::Propagator => "propagator",
+            Role::Sink => "sink",
+        }
+    }
+
+    fn required_captures(self) -> &'static [&'static str] {
+        match self {
+            Role::Sink => &["sink"],
+            Role::Propagator => &["from", "to"],
+            Role::Source | Role::Sanitizer => &[],
+        }
+    }
+
+    fn capture_help(self) -> &'static str {
+        match self {
+            Role::Sink => "capture the argument that must not carry request data, e.g. `arguments: (argument_list . (_) @sink)`",
+            _ => "capture the value taint comes from as `@from` and the variable it flows into as `@to`",
+        }
     }
 }
 

@@ -18,9 +18,19 @@ pub struct Entry {
     pub matcher: LanguageMatcher,
 }
 
+/// A rule's taint specification for one language, with its rule's index.
+pub struct TaintEntry {
+    pub rule: usize,
+    pub spec: crate::taint::spec::LanguageTaint,
+}
+
 /// All rules that apply to one language, indexed for dispatch.
 pub struct LangIndex {
     pub entries: Vec<Entry>,
+    /// Rules with a taint section; they run in one data-flow pass.
+    pub taint: Vec<TaintEntry>,
+    /// Sink anchors of each taint entry (`None`: always runs).
+    taint_anchors: Vec<Option<AhoCorasick>>,
     by_kind: Vec<Vec<u32>>,
     any_kind: Vec<u32>,
     anchors: Option<AhoCorasick>,
@@ -74,19 +84,26 @@ impl RuleSet {
             .collect();
         kept.sort_by(|a, b| a.rule.id.cmp(&b.rule.id));
         let mut rules = Vec::new();
-        let mut per_lang: BTreeMap<Lang, Vec<Entry>> = BTreeMap::new();
+        let mut per_lang: BTreeMap<Lang, (Vec<Entry>, Vec<TaintEntry>)> = BTreeMap::new();
         for (index, loaded) in kept.into_iter().enumerate() {
             rules.push(loaded.rule);
             for matcher in loaded.matchers {
-                per_lang.entry(matcher.lang).or_default().push(Entry {
+                per_lang.entry(matcher.lang).or_default().0.push(Entry {
                     rule: index,
                     matcher,
                 });
             }
+            for spec in loaded.taint {
+                per_lang
+                    .entry(spec.lang)
+                    .or_default()
+                    .1
+                    .push(TaintEntry { rule: index, spec });
+            }
         }
         let langs = per_lang
             .into_iter()
-            .map(|(lang, entries)| (lang, LangIndex::new(lang, entries)))
+            .map(|(lang, (entries, taint))| (lang, LangIndex::new(lang, entries, taint)))
             .collect();
         Ok(RuleSet { rules, langs })
     }
@@ -112,7 +129,7 @@ impl RuleSet {
 }
 
 impl LangIndex {
-    fn new(lang: Lang, entries: Vec<Entry>) -> LangIndex {
+    fn new(lang: Lang, entries: Vec<Entry>, taint: Vec<TaintEntry>) -> LangIndex {
         let grammar = (lang.info().grammar)();
         let kind_count = grammar.node_kind_count();
         let mut by_kind: Vec<Vec<u32>> = vec![Vec::new(); kind_count];
@@ -152,8 +169,14 @@ impl LangIndex {
         } else {
             AhoCorasick::new(&patterns).ok()
         };
+        let taint_anchors = taint
+            .iter()
+            .map(|t| t.spec.anchors().and_then(|a| AhoCorasick::new(a).ok()))
+            .collect();
         LangIndex {
             entries,
+            taint,
+            taint_anchors,
             by_kind,
             any_kind,
             anchors,
@@ -186,6 +209,15 @@ impl LangIndex {
             }
         }
         live
+    }
+
+    /// Which taint entries can report in a file with these bytes (a sink
+    /// anchor occurs).
+    pub fn live_taint(&self, bytes: &[u8]) -> Vec<bool> {
+        self.taint_anchors
+            .iter()
+            .map(|a| a.as_ref().is_none_or(|ac| ac.is_match(bytes)))
+            .collect()
     }
 
     /// Entries whose patterns can start at a node of this kind, then those

@@ -1,7 +1,7 @@
 //! Where rules come from: the built-in set embedded at build time and any
 //! extra directories given with `--rules`.
 
-use super::compile::Compiler;
+use super::compile::{is_library_text, Compiler, Libraries};
 use super::error::{RuleFileError, RuleLoadError};
 use super::LoadedRule;
 use miette::NamedSource;
@@ -70,21 +70,25 @@ pub fn compile_for(
     only: Option<&[crate::lang::Lang]>,
 ) -> Result<Vec<LoadedRule>, Vec<RuleLoadError>> {
     use rayon::prelude::*;
-    let compiled: Vec<_> = sources
+    let (library_sources, rule_sources): (Vec<&RuleSource>, Vec<&RuleSource>) =
+        sources.iter().partition(|s| is_library_text(&s.text));
+    let mut errors = Vec::new();
+    let libraries = compile_libraries(&library_sources, only, &mut errors);
+    let compiled: Vec<_> = rule_sources
         .par_iter()
         .map(|source| {
             Compiler {
                 origin: &source.origin,
                 text: &source.text,
                 only,
+                libraries: Some(&libraries),
             }
             .compile_text()
         })
         .collect();
     let mut rules: Vec<LoadedRule> = Vec::new();
-    let mut errors = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
-    for (source, result) in sources.iter().zip(compiled) {
+    for (source, result) in rule_sources.iter().zip(compiled) {
         match result {
             Ok(rule) => {
                 if let Some(first) = seen.get(&rule.rule.id) {
@@ -112,4 +116,49 @@ pub fn compile_for(
     } else {
         Err(errors)
     }
+}
+
+/// Compiles the taint libraries; a name defined twice is an error.
+fn compile_libraries(
+    sources: &[&RuleSource],
+    only: Option<&[crate::lang::Lang]>,
+    errors: &mut Vec<RuleLoadError>,
+) -> Libraries {
+    use rayon::prelude::*;
+    let compiled: Vec<_> = sources
+        .par_iter()
+        .map(|source| {
+            Compiler {
+                origin: &source.origin,
+                text: &source.text,
+                only,
+                libraries: None,
+            }
+            .compile_library_text()
+        })
+        .collect();
+    let mut libraries = Libraries::new();
+    for (source, result) in sources.iter().zip(compiled) {
+        match result {
+            Ok(library) => {
+                if let Some(first) = libraries.get(&library.name) {
+                    let at = source.text.find(&library.name).unwrap_or(0);
+                    errors.push(RuleLoadError::File(Box::new(RuleFileError {
+                        message: format!(
+                            "taint library `{}` is already defined in {}",
+                            library.name, first.origin
+                        ),
+                        source_code: NamedSource::new(&source.origin, source.text.clone()),
+                        span: (at, library.name.len()).into(),
+                        label: "duplicate name".into(),
+                        help: None,
+                    })));
+                    continue;
+                }
+                libraries.insert(library.name.clone(), std::sync::Arc::new(library));
+            }
+            Err(e) => errors.push(RuleLoadError::File(e)),
+        }
+    }
+    libraries
 }

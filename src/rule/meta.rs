@@ -27,8 +27,11 @@ fn meta_rule(id: &str, summary: &str, message: &str, docs: &str) -> LoadedRule {
             opt_in: true,
             languages: Lang::all().collect(),
             origin: "(built into the engine)".into(),
+            taint_severity: None,
+            taint_languages: Vec::new(),
         },
         matchers: Vec::new(),
+        taint: Vec::new(),
     }
 }
 

@@ -33,6 +33,10 @@ pub struct Rule {
     pub languages: Vec<Lang>,
     /// Where the rule came from (`rules/python/x.yaml` for built-ins).
     pub origin: String,
+    /// Severity of data-flow findings, when the rule has a taint section.
+    pub taint_severity: Option<Severity>,
+    /// Languages the taint section has sinks for.
+    pub taint_languages: Vec<Lang>,
 }
 
 impl Rule {
@@ -73,4 +77,6 @@ pub struct LanguageMatcher {
 pub struct LoadedRule {
     pub rule: Rule,
     pub matchers: Vec<LanguageMatcher>,
+    /// The taint specification per language (empty without `taint:`).
+    pub taint: Vec<crate::taint::spec::LanguageTaint>,
 }

@@ -35,9 +35,68 @@ pub struct RuleFile {
     #[serde(default)]
     pub fix_safety: Option<FixSafety>,
     /// Matchers keyed by language (`python`, `javascript`, `typescript`,
-    /// `tsx`, `rust`), or by several languages joined with commas.
-    #[serde(rename = "match")]
+    /// `tsx`, `rust`), or by several languages joined with commas. May be
+    /// left out when the rule has a `taint` section.
+    #[serde(rename = "match", default)]
     pub matchers: BTreeMap<String, Spanned<MatcherSpec>>,
+    /// Data-flow part of the rule: request data reaching a sink.
+    #[serde(default)]
+    pub taint: Option<Spanned<TaintSpec>>,
+}
+
+/// Matchers of one taint role, keyed by language like `match`.
+pub type TaintMatchers = BTreeMap<String, Vec<Spanned<MatcherSpec>>>;
+
+/// A rule's `taint:` section. Sources, sanitizers and propagators usually
+/// come from shared libraries (`use:`); sinks are the rule's own.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TaintSpec {
+    /// Severity of a finding whose path starts at a source (default: error).
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// Message of a taint finding; `{{source}}` and `{{sink}}` insert the
+    /// text of the source and of the sink argument.
+    #[serde(default)]
+    pub message: Option<Spanned<String>>,
+    /// Names of taint libraries (`library:` files under `rules/`) whose
+    /// sections this rule includes.
+    #[serde(default, rename = "use")]
+    pub uses: Vec<Spanned<String>>,
+    /// Expressions (or handler parameters) that produce request data.
+    #[serde(default)]
+    pub sources: TaintMatchers,
+    /// Expressions whose value is safe whatever flows in (`int(x)`). A
+    /// query capturing `@safe_if_true` / `@safe_if_false` is a guard: the
+    /// captured variable is clean where an `if` condition held / failed.
+    #[serde(default)]
+    pub sanitizers: TaintMatchers,
+    /// Calls that move taint from `@from` into `@to` (`parts.append(x)`).
+    #[serde(default)]
+    pub propagators: TaintMatchers,
+    /// Dangerous calls; `@sink` captures the argument that must not be
+    /// request data.
+    #[serde(default)]
+    pub sinks: TaintMatchers,
+}
+
+/// A taint library: `library: <name>` plus any of the four roles. Rules
+/// include it with `taint: { use: [<name>] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TaintLibraryFile {
+    pub library: Spanned<String>,
+    /// What the library covers, for documentation.
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub sources: TaintMatchers,
+    #[serde(default)]
+    pub sanitizers: TaintMatchers,
+    #[serde(default)]
+    pub propagators: TaintMatchers,
+    #[serde(default)]
+    pub sinks: TaintMatchers,
 }
 
 #[derive(

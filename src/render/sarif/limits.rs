@@ -100,6 +100,7 @@ mod tests {
             span: Span { start: at, end: at },
             fix: None,
             fingerprint: String::new(),
+            trace: Vec::new(),
         }
     }
 

@@ -1,0 +1,994 @@
+//! Intraprocedural taint analysis: one walk over a file that follows
+//! request data through assignments, branches and loops to sinks.
+//!
+//! The state maps variable names (and member paths such as `self.sql`) to
+//! the rules they are tainted for, each with the path that tainted them.
+//! Statements are executed in order; `if` arms run from the same state and
+//! are joined (tainted on any path is tainted), loop bodies run twice so a
+//! value tainted late in one iteration reaches a sink early in the next.
+//! Functions and closures start from the state where they are defined,
+//! with their parameters shadowing it, and their own state is dropped at
+//! their end: taint does not cross function boundaries.
+//!
+//! Recursion follows the syntax tree, so it is capped at [`MAX_DEPTH`]
+//! levels: deeper code is not analysed rather than overflowing the stack.
+
+use super::shape::{shape, Binding, Loop, Shape};
+use super::spec::{LanguageTaint, TaintMatcher};
+use crate::lang::Lang;
+use crate::matcher::{node_text, MatchContext};
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+use tree_sitter::Node;
+
+/// Nesting depth beyond which code is skipped.
+const MAX_DEPTH: usize = 400;
+/// Steps kept in a reported path (the source and the last ones).
+const MAX_STEPS: usize = 12;
+const DEADLINE_CHECK_INTERVAL: u32 = 1024;
+
+/// One step of a path from a source to a sink, as a byte range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub start: usize,
+    pub end: usize,
+    pub label: String,
+}
+
+/// A sink reached by request data.
+#[derive(Debug)]
+pub struct Hit {
+    /// Index into the rule list given to [`analyze`].
+    pub rule: usize,
+    /// The sink call (or its `@match` capture).
+    pub start: usize,
+    pub end: usize,
+    /// Text of the source and of the tainted sink argument.
+    pub source_text: String,
+    pub sink_text: String,
+    /// Source first, sink last.
+    pub steps: Vec<Step>,
+}
+
+/// What the pass found in one file.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// Sinks reached by request data.
+    pub hits: Vec<Hit>,
+    /// Byte offsets of bindings and sinks whose values are *known*: built
+    /// only from literals and sanitized values. Pattern findings of taint
+    /// rules there are false alarms.
+    pub vouched: Vec<usize>,
+}
+
+/// Rule bits: bit `i` is the `i`-th rule given to [`analyze`].
+type Mask = u64;
+
+struct TraceNode {
+    step: Step,
+    prev: Option<Rc<TraceNode>>,
+}
+
+/// Which rules a value is tainted for, each group with its path, and
+/// whether the value is *known*: built only from literals, sanitizer
+/// results and other known values, so no input of any kind is in it.
+#[derive(Clone, Default)]
+struct Taint {
+    flows: Vec<(Mask, Rc<TraceNode>)>,
+    known: bool,
+}
+
+impl Taint {
+    fn known() -> Taint {
+        Taint {
+            flows: Vec::new(),
+            known: true,
+        }
+    }
+
+    fn source(mask: Mask, step: Step) -> Taint {
+        if mask == 0 {
+            return Taint::default();
+        }
+        Taint {
+            flows: vec![(mask, Rc::new(TraceNode { step, prev: None }))],
+            known: false,
+        }
+    }
+
+    fn mask(&self) -> Mask {
+        self.flows.iter().fold(0, |m, (bits, _)| m | bits)
+    }
+
+    fn is_clean(&self) -> bool {
+        self.flows.is_empty()
+    }
+
+    /// The taint of a value computed from both.
+    fn union(&mut self, other: &Taint) {
+        for (bits, trace) in &other.flows {
+            let new = bits & !self.mask();
+            if new != 0 {
+                self.flows.push((new, trace.clone()));
+            }
+        }
+        self.known &= other.known;
+    }
+
+    fn clear(&mut self, bits: Mask) {
+        for entry in &mut self.flows {
+            entry.0 &= !bits;
+        }
+        self.flows.retain(|e| e.0 != 0);
+    }
+
+    /// The same taint, with one more step on every path.
+    fn then(&self, step: &Step) -> Taint {
+        Taint {
+            flows: self
+                .flows
+                .iter()
+                .map(|(bits, prev)| {
+                    (
+                        *bits,
+                        Rc::new(TraceNode {
+                            step: step.clone(),
+                            prev: Some(prev.clone()),
+                        }),
+                    )
+                })
+                .collect(),
+            known: self.known,
+        }
+    }
+
+    fn trace(&self, bit: Mask) -> Option<&Rc<TraceNode>> {
+        self.flows
+            .iter()
+            .find(|(b, _)| b & bit != 0)
+            .map(|(_, t)| t)
+    }
+}
+
+/// Variable (or member path) → taint. A present but clean entry means
+/// "known clean here" (assigned a constant, checked by a guard), which
+/// also stops a member path from being read through its object.
+type State = HashMap<String, Taint>;
+
+/// Variables a condition proves clean, for the rules in the mask.
+type Guarded = Vec<(String, Mask)>;
+
+/// Joins the states of two paths: tainted on either is tainted; known
+/// clean only when known clean on both.
+fn join(a: &State, b: &State) -> State {
+    let mut out = State::new();
+    for (key, ta) in a {
+        match b.get(key) {
+            Some(tb) => {
+                let mut t = ta.clone();
+                t.union(tb);
+                out.insert(key.clone(), t);
+            }
+            None if !ta.is_clean() => {
+                let mut t = ta.clone();
+                t.known = false;
+                out.insert(key.clone(), t);
+            }
+            None => {}
+        }
+    }
+    for (key, tb) in b {
+        if !a.contains_key(key) && !tb.is_clean() {
+            let mut t = tb.clone();
+            t.known = false;
+            out.insert(key.clone(), t);
+        }
+    }
+    out
+}
+
+fn join_all(states: Vec<State>) -> Option<State> {
+    let mut iter = states.into_iter();
+    let first = iter.next()?;
+    Some(iter.fold(first, |acc, s| join(&acc, &s)))
+}
+
+/// Matchers of one role from all rules, each once, with the rules using it,
+/// dispatched by the node kinds their queries start at.
+#[derive(Default)]
+struct Table {
+    items: Vec<(Arc<TaintMatcher>, Mask)>,
+    by_kind: HashMap<u16, Vec<usize>>,
+    any_kind: Vec<usize>,
+}
+
+impl Table {
+    fn add(&mut self, matcher: &Arc<TaintMatcher>, bit: Mask) {
+        if let Some(item) = self.items.iter_mut().find(|(m, _)| Arc::ptr_eq(m, matcher)) {
+            item.1 |= bit;
+            return;
+        }
+        let i = self.items.len();
+        self.items.push((matcher.clone(), bit));
+        match matcher
+            .matcher
+            .query
+            .as_ref()
+            .and_then(|q| q.root_kinds.as_ref())
+        {
+            Some(kinds) => {
+                for k in kinds {
+                    self.by_kind.entry(*k).or_default().push(i);
+                }
+            }
+            None => self.any_kind.push(i),
+        }
+    }
+
+    fn candidates(&self, kind: u16) -> Vec<usize> {
+        let mut out: Vec<usize> = self.by_kind.get(&kind).cloned().unwrap_or_default();
+        out.extend(&self.any_kind);
+        out
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+#[derive(Default)]
+struct Tables {
+    /// Sources tried on function parameters (queries capturing `@param`).
+    param_sources: Table,
+    sources: Table,
+    sanitizers: Table,
+    /// Sanitizers capturing `@safe_if_true`/`@safe_if_false`.
+    guards: Table,
+    propagators: Table,
+    sinks: Table,
+}
+
+struct Analyzer<'a, 'c> {
+    shape: &'static Shape,
+    ctx: &'a mut MatchContext<'c>,
+    tables: Tables,
+    all: Mask,
+    hits: Vec<Hit>,
+    vouched: Vec<usize>,
+    seen: HashSet<(usize, usize, usize)>,
+    deadline: Option<Instant>,
+    visited: u32,
+    timed_out: bool,
+}
+
+/// Runs the taint specifications `rules` over the tree at `root`. `None`
+/// when `deadline` passed.
+pub fn analyze(
+    lang: Lang,
+    rules: &[&LanguageTaint],
+    root: Node<'_>,
+    ctx: &mut MatchContext<'_>,
+    deadline: Option<Instant>,
+) -> Option<Analysis> {
+    let mut tables = Tables::default();
+    let rules = &rules[..rules.len().min(Mask::BITS as usize)];
+    for (i, spec) in rules.iter().enumerate() {
+        let bit: Mask = 1 << i;
+        for m in &spec.roles.sources {
+            if m.capture_index("param").is_some() {
+                tables.param_sources.add(m, bit);
+            } else {
+                tables.sources.add(m, bit);
+            }
+        }
+        for m in &spec.roles.sanitizers {
+            if m.capture_index("safe_if_true").is_some()
+                || m.capture_index("safe_if_false").is_some()
+            {
+                tables.guards.add(m, bit);
+            } else {
+                tables.sanitizers.add(m, bit);
+            }
+        }
+        for m in &spec.roles.propagators {
+            tables.propagators.add(m, bit);
+        }
+        for m in &spec.roles.sinks {
+            tables.sinks.add(m, bit);
+        }
+    }
+    if tables.sinks.is_empty() || (tables.sources.is_empty() && tables.param_sources.is_empty()) {
+        return Some(Analysis::default());
+    }
+    let all = if rules.len() >= Mask::BITS as usize {
+        Mask::MAX
+    } else {
+        (1 << rules.len()) - 1
+    };
+    let mut analyzer = Analyzer {
+        shape: shape(lang),
+        ctx,
+        tables,
+        all,
+        hits: Vec::new(),
+        vouched: Vec::new(),
+        seen: HashSet::new(),
+        deadline,
+        visited: 0,
+        timed_out: false,
+    };
+    let mut state = State::new();
+    analyzer.exec(root, &mut state, 0);
+    if analyzer.timed_out {
+        return None;
+    }
+    let mut hits = analyzer.hits;
+    hits.sort_by_key(|h| (h.start, h.rule));
+    Some(Analysis {
+        hits,
+        vouched: analyzer.vouched,
+    })
+}
+
+impl<'a, 'c> Analyzer<'a, 'c> {
+    fn text(&self, node: Node<'_>) -> &'c str {
+        node_text(node, self.ctx.source)
+    }
+
+    fn tick(&mut self) -> bool {
+        self.visited = self.visited.wrapping_add(1);
+        if self.visited.is_multiple_of(DEADLINE_CHECK_INTERVAL)
+            && self.deadline.is_some_and(|d| Instant::now() > d)
+        {
+            self.timed_out = true;
+        }
+        !self.timed_out
+    }
+
+    /// Executes `node` as code: updates `state` and reports sinks.
+    fn exec(&mut self, node: Node<'_>, state: &mut State, depth: usize) {
+        if depth > MAX_DEPTH || !self.tick() {
+            return;
+        }
+        let kind = node.kind();
+        if self.shape.is_function(kind) {
+            self.function(node, state, depth);
+            return;
+        }
+        if let Some(binding) = self.shape.binding(kind) {
+            self.binding(node, binding, state, depth);
+        } else if self.shape.ifs.contains(&kind) {
+            self.branch(node, state, depth);
+        } else if let Some(l) = self.shape.loop_of(kind) {
+            self.looped(node, l, state, depth);
+        } else {
+            self.sequence(node, state, depth);
+        }
+        self.after(node, state, depth);
+    }
+
+    /// Children in order; consecutive arms (`case`, `except`, `catch`) each
+    /// run from the state before the first of them, and the results join
+    /// with that state (no arm may run).
+    fn sequence(&mut self, node: Node<'_>, state: &mut State, depth: usize) {
+        let mut arms_from: Option<State> = None;
+        let mut arm_states: Vec<State> = Vec::new();
+        let mut cursor = node.walk();
+        let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+        for child in children {
+            if self.shape.arms.contains(&child.kind()) {
+                let from = arms_from.get_or_insert_with(|| state.clone());
+                let mut s = from.clone();
+                self.exec(child, &mut s, depth + 1);
+                arm_states.push(s);
+                continue;
+            }
+            if let Some(from) = arms_from.take() {
+                arm_states.push(from);
+                *state = join_all(std::mem::take(&mut arm_states)).unwrap_or_default();
+            }
+            self.exec(child, state, depth + 1);
+        }
+        if let Some(from) = arms_from.take() {
+            arm_states.push(from);
+            *state = join_all(arm_states).unwrap_or_default();
+        }
+    }
+
+    fn binding(&mut self, node: Node<'_>, b: &Binding, state: &mut State, depth: usize) {
+        let value = field_or_first(node, b.value);
+        let target = if b.target.is_empty() {
+            None
+        } else {
+            node.child_by_field_name(b.target)
+        };
+        if let Some(v) = value {
+            self.exec(v, state, depth + 1);
+        }
+        let Some(target) = target else { return };
+        let mut taint = match value {
+            Some(v) => self.eval(v, state, depth + 1),
+            None => Taint::default(),
+        };
+        if b.augmented {
+            let old = self.eval(target, state, depth + 1);
+            taint.union(&old);
+        }
+        if taint.is_clean() && taint.known {
+            self.vouched.push(node.start_byte());
+        }
+        self.assign(target, value, taint, node, state, depth);
+    }
+
+    /// Binds `taint` (the value of `value`, if known) to the names in `target`.
+    fn assign(
+        &mut self,
+        target: Node<'_>,
+        value: Option<Node<'_>>,
+        taint: Taint,
+        at: Node<'_>,
+        state: &mut State,
+        depth: usize,
+    ) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let kind = target.kind();
+        if let Some(v) = value {
+            if self.shape.sequences.contains(&kind) && self.shape.sequences.contains(&v.kind()) {
+                let mut tc = target.walk();
+                let mut vc = v.walk();
+                let targets: Vec<Node<'_>> = target.named_children(&mut tc).collect();
+                let values: Vec<Node<'_>> = v.named_children(&mut vc).collect();
+                if targets.len() == values.len() {
+                    for (t, v) in targets.into_iter().zip(values) {
+                        let taint = self.eval(v, state, depth + 1);
+                        self.assign(t, Some(v), taint, at, state, depth + 1);
+                    }
+                    return;
+                }
+            }
+        }
+        if self.shape.variables.contains(&kind)
+            || self.shape.pattern_names.contains(&kind)
+            || self.shape.paths.contains(&kind)
+        {
+            let name = self.text(target).to_string();
+            self.set(state, name, &taint, at);
+            return;
+        }
+        if let Some(container) = subscript_object(target) {
+            // `d["k"] = v`: the container holds the value too.
+            if taint.is_clean() {
+                return;
+            }
+            let name = self.text(container).to_string();
+            let mut t = state.get(&name).cloned().unwrap_or_default();
+            t.union(&self.step(&taint, at, &name));
+            state.insert(name, t);
+            return;
+        }
+        let mut names = Vec::new();
+        self.binding_names(target, &mut names, depth);
+        for name in names {
+            self.set(state, name, &taint, at);
+        }
+    }
+
+    fn set(&self, state: &mut State, name: String, taint: &Taint, at: Node<'_>) {
+        let t = self.step(taint, at, &name);
+        state.insert(name, t);
+    }
+
+    fn step(&self, taint: &Taint, at: Node<'_>, name: &str) -> Taint {
+        if taint.is_clean() {
+            return Taint {
+                flows: Vec::new(),
+                known: taint.known,
+            };
+        }
+        taint.then(&Step {
+            start: at.start_byte(),
+            end: at.end_byte(),
+            label: format!("flows into `{}`", shorten(name)),
+        })
+    }
+
+    /// Names a pattern or parameter binds (types and defaults skipped).
+    fn binding_names(&self, node: Node<'_>, out: &mut Vec<String>, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let kind = node.kind();
+        if self.shape.variables.contains(&kind) || self.shape.pattern_names.contains(&kind) {
+            out.push(self.text(node).to_string());
+            return;
+        }
+        if self.shape.non_binding_kinds.contains(&kind) {
+            return;
+        }
+        let mut cursor = node.walk();
+        if !cursor.goto_first_child() {
+            return;
+        }
+        loop {
+            let child = cursor.node();
+            // `{ key: name }` binds its value; elsewhere `value` is a default.
+            let skip = cursor.field_name().is_some_and(|f| {
+                self.shape.non_binding_fields.contains(&f)
+                    && !(kind == "pair_pattern" && f == "value")
+            });
+            if child.is_named() && !skip {
+                self.binding_names(child, out, depth + 1);
+            }
+            if !cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+
+    /// `if`/`elif`/`else` chains: each arm from the state the conditions
+    /// before it leave; guards clean variables where they hold; arms that
+    /// always leave (return, raise) do not flow on.
+    fn branch(&mut self, node: Node<'_>, state: &mut State, depth: usize) {
+        let mut outs: Vec<State> = Vec::new();
+        let mut fall = state.clone();
+        let mut arm = Some(node);
+        let mut cursor = node.walk();
+        let alternatives: Vec<Node<'_>> = node
+            .children_by_field_name("alternative", &mut cursor)
+            .collect();
+        let mut rest = alternatives.into_iter();
+        let mut covered = false;
+        while let Some(current) = arm.take() {
+            if let Some(cond) = current.child_by_field_name("condition") {
+                self.exec(cond, &mut fall, depth + 1);
+                let (if_true, if_false) = self.guards(cond, depth);
+                let mut then = fall.clone();
+                clean(&mut then, &if_true);
+                if let Some(body) = current.child_by_field_name("consequence") {
+                    self.exec(body, &mut then, depth + 1);
+                    if !self.exits(body, depth) {
+                        outs.push(then);
+                    }
+                } else {
+                    outs.push(then);
+                }
+                clean(&mut fall, &if_false);
+            }
+            match rest.next() {
+                Some(alt) if self.shape.else_ifs.contains(&alt.kind()) => arm = Some(alt),
+                Some(alt) => {
+                    let mut s = fall.clone();
+                    self.exec(alt, &mut s, depth + 1);
+                    if !self.exits(alt, depth) {
+                        outs.push(s);
+                    }
+                    covered = true;
+                }
+                None => {}
+            }
+        }
+        if !covered {
+            outs.push(fall.clone());
+        }
+        *state = join_all(outs).unwrap_or(fall);
+    }
+
+    /// Whether control never continues after `node` (its last statement
+    /// returns, raises, breaks or calls a function that does not return).
+    fn exits(&self, node: Node<'_>, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        let kind = node.kind();
+        if self.shape.exits.contains(&kind) {
+            return true;
+        }
+        if self.shape.blocks.contains(&kind) {
+            let mut cursor = node.walk();
+            let last = node
+                .named_children(&mut cursor)
+                .filter(|c| !c.kind().contains("comment"))
+                .last();
+            return last.is_some_and(|l| self.exits(l, depth + 1));
+        }
+        let callee = node
+            .child_by_field_name("function")
+            .or_else(|| node.child_by_field_name("macro"));
+        if let Some(callee) = callee {
+            let name = self.text(callee);
+            let name = if node.kind() == "macro_invocation" {
+                format!("{name}!")
+            } else {
+                name.to_string()
+            };
+            return self.shape.exit_calls.contains(&name.as_str());
+        }
+        false
+    }
+
+    /// Variables an `if` condition proves clean when true / when false.
+    fn guards(&mut self, cond: Node<'_>, depth: usize) -> (Guarded, Guarded) {
+        let mut if_true = Vec::new();
+        let mut if_false = Vec::new();
+        if self.tables.guards.is_empty() {
+            return (if_true, if_false);
+        }
+        let mut stack = vec![(cond, depth)];
+        while let Some((node, d)) = stack.pop() {
+            if d > MAX_DEPTH {
+                continue;
+            }
+            for i in self.tables.guards.candidates(node.kind_id()) {
+                let (matcher, mask) = &self.tables.guards.items[i];
+                let matcher = matcher.clone();
+                let mask = *mask;
+                let t = matcher.capture_index("safe_if_true");
+                let f = matcher.capture_index("safe_if_false");
+                for caps in matcher.matcher.match_captures(node, self.ctx) {
+                    for (index, captured) in caps {
+                        let name = self.text(captured).to_string();
+                        if Some(index) == t {
+                            if_true.push((name, mask));
+                        } else if Some(index) == f {
+                            if_false.push((name, mask));
+                        }
+                    }
+                }
+            }
+            let mut cursor = node.walk();
+            for child in node.named_children(&mut cursor) {
+                if !self.shape.is_function(child.kind()) {
+                    stack.push((child, d + 1));
+                }
+            }
+        }
+        (if_true, if_false)
+    }
+
+    fn looped(&mut self, node: Node<'_>, l: &Loop, state: &mut State, depth: usize) {
+        let binding = (!l.binding.is_empty())
+            .then(|| node.child_by_field_name(l.binding))
+            .flatten();
+        let iterable = (!l.iterable.is_empty())
+            .then(|| node.child_by_field_name(l.iterable))
+            .flatten();
+        let body = node.child_by_field_name(l.body);
+        let mut cursor = node.walk();
+        let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+        for child in children {
+            if Some(child) == binding {
+                continue;
+            }
+            if Some(child) == body {
+                // Twice: a value tainted late in one iteration is read
+                // early in the next.
+                for _ in 0..2 {
+                    let before = state.clone();
+                    self.exec(child, state, depth + 1);
+                    *state = join(&before, state);
+                }
+                continue;
+            }
+            self.exec(child, state, depth + 1);
+            if Some(child) == iterable {
+                if let Some(target) = binding {
+                    let taint = self.eval(child, state, depth + 1);
+                    self.assign(target, None, taint, node, state, depth + 1);
+                }
+            }
+        }
+    }
+
+    /// A function or closure: parameters shadow the enclosing state and may
+    /// be request data; nothing flows back out.
+    fn function(&mut self, node: Node<'_>, outer: &State, depth: usize) {
+        let mut state = outer.clone();
+        for field in self.shape.parameters {
+            let Some(params) = node.child_by_field_name(field) else {
+                continue;
+            };
+            let list: Vec<Node<'_>> = if params.kind().ends_with("parameters") {
+                let mut cursor = params.walk();
+                params.named_children(&mut cursor).collect()
+            } else {
+                vec![params]
+            };
+            for param in list {
+                let taint = self.param_source(param);
+                let mut names = Vec::new();
+                self.binding_names(param, &mut names, depth);
+                for name in names {
+                    state.insert(name, taint.clone());
+                }
+            }
+        }
+        if let Some(body) = node.child_by_field_name("body") {
+            self.exec(body, &mut state, depth + 1);
+        }
+    }
+
+    fn param_source(&mut self, param: Node<'_>) -> Taint {
+        let mut mask = 0;
+        for i in self.tables.param_sources.candidates(param.kind_id()) {
+            let (matcher, bits) = &self.tables.param_sources.items[i];
+            if mask & bits == *bits {
+                continue;
+            }
+            let (matcher, bits) = (matcher.clone(), *bits);
+            if matcher.matcher.matches(param, self.ctx) {
+                mask |= bits;
+            }
+        }
+        Taint::source(
+            mask,
+            Step {
+                start: param.start_byte(),
+                end: param.end_byte(),
+                label: format!(
+                    "request data: handler parameter `{}`",
+                    shorten(self.text(param))
+                ),
+            },
+        )
+    }
+
+    /// Propagators and sinks at `node`, after its children ran.
+    fn after(&mut self, node: Node<'_>, state: &mut State, depth: usize) {
+        let kind = node.kind_id();
+        for i in self.tables.propagators.candidates(kind) {
+            let matcher = self.tables.propagators.items[i].0.clone();
+            let (Some(from), Some(to)) =
+                (matcher.capture_index("from"), matcher.capture_index("to"))
+            else {
+                continue;
+            };
+            for caps in matcher.matcher.match_captures(node, self.ctx) {
+                let mut taint = Taint::default();
+                for (_, n) in caps.iter().filter(|(i, _)| *i == from) {
+                    let t = self.eval(*n, state, depth + 1);
+                    taint.union(&t);
+                }
+                if taint.is_clean() {
+                    continue;
+                }
+                for (_, n) in caps.iter().filter(|(i, _)| *i == to) {
+                    let name = self.text(*n).to_string();
+                    let mut t = state.get(&name).cloned().unwrap_or_default();
+                    t.union(&self.step(&taint, node, &name));
+                    state.insert(name, t);
+                }
+            }
+        }
+        for i in self.tables.sinks.candidates(kind) {
+            let (matcher, mask) = &self.tables.sinks.items[i];
+            let (matcher, mask) = (matcher.clone(), *mask);
+            let Some(sink) = matcher.capture_index("sink") else {
+                continue;
+            };
+            let reported = matcher.capture_index("match");
+            for caps in matcher.matcher.match_captures(node, self.ctx) {
+                let at = reported
+                    .and_then(|r| caps.iter().find(|(i, _)| *i == r))
+                    .map_or(node, |(_, n)| *n);
+                for (_, arg) in caps.iter().filter(|(i, _)| *i == sink) {
+                    let taint = self.eval(*arg, state, depth + 1);
+                    let hit_mask = taint.mask() & mask;
+                    if hit_mask == 0 && taint.known {
+                        self.vouched.push(at.start_byte());
+                    }
+                    for bit in 0..Mask::BITS {
+                        let b: Mask = 1 << bit;
+                        if hit_mask & b == 0 {
+                            continue;
+                        }
+                        if !self
+                            .seen
+                            .insert((bit as usize, at.start_byte(), at.end_byte()))
+                        {
+                            continue;
+                        }
+                        let Some(trace) = taint.trace(b) else {
+                            continue;
+                        };
+                        let sink_text = self.text(*arg);
+                        let mut steps = collect_steps(trace);
+                        let source_text = steps
+                            .first()
+                            .map(|s| self.ctx.source.get(s.start..s.end).unwrap_or(""))
+                            .unwrap_or("")
+                            .to_string();
+                        steps.push(Step {
+                            start: arg.start_byte(),
+                            end: arg.end_byte(),
+                            label: format!("reaches the sink as `{}`", shorten(sink_text)),
+                        });
+                        self.hits.push(Hit {
+                            rule: bit as usize,
+                            start: at.start_byte(),
+                            end: at.end_byte(),
+                            source_text,
+                            sink_text: sink_text.to_string(),
+                            steps,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The taint of the value of expression `node`.
+    fn eval(&mut self, node: Node<'_>, state: &State, depth: usize) -> Taint {
+        if depth > MAX_DEPTH {
+            return Taint::default();
+        }
+        let kind = node.kind();
+        if self.shape.is_function(kind) {
+            return Taint::default();
+        }
+        if self.shape.clean.contains(&kind) {
+            return Taint::known();
+        }
+        if self.shape.binary.contains(&kind) {
+            let op = node
+                .child_by_field_name("operator")
+                .map(|o| self.text(o))
+                .unwrap_or("");
+            if self.shape.clean_operators.contains(&op) {
+                return Taint::known();
+            }
+        }
+        let kind_id = node.kind_id();
+        let mut sanitized: Mask = 0;
+        for i in self.tables.sanitizers.candidates(kind_id) {
+            let (matcher, bits) = &self.tables.sanitizers.items[i];
+            if sanitized & bits == *bits {
+                continue;
+            }
+            let (matcher, bits) = (matcher.clone(), *bits);
+            if matcher.matcher.matches(node, self.ctx) {
+                sanitized |= bits;
+            }
+        }
+        if sanitized & self.all == self.all {
+            return Taint::known();
+        }
+        let mut out = Taint::known();
+        for i in self.tables.sources.candidates(kind_id) {
+            let (matcher, bits) = &self.tables.sources.items[i];
+            let (matcher, bits) = (matcher.clone(), *bits);
+            if out.mask() & bits == bits {
+                continue;
+            }
+            if matcher.matcher.matches(node, self.ctx) {
+                let step = Step {
+                    start: node.start_byte(),
+                    end: node.end_byte(),
+                    label: format!("request data: `{}`", shorten(self.text(node))),
+                };
+                out.union(&Taint::source(bits, step));
+            }
+        }
+        let is_variable = self.shape.variables.contains(&kind);
+        let known_path = self.shape.paths.contains(&kind) && state.contains_key(self.text(node));
+        if is_variable || known_path {
+            match state.get(self.text(node)) {
+                Some(t) => out.union(t),
+                None => out.known = false,
+            }
+        } else {
+            if self.shape.inline_format_args && kind == "string_literal" {
+                self.inline_args(node, state, &mut out);
+            }
+            if node.named_child_count() == 0 && !self.ctx.lang.constant_kinds.contains(&kind) {
+                out.known = false;
+            }
+            let mut cursor = node.walk();
+            if cursor.goto_first_child() {
+                loop {
+                    let child = cursor.node();
+                    let is_name = cursor
+                        .field_name()
+                        .is_some_and(|f| self.shape.name_fields.contains(&(kind, f)));
+                    if child.is_named() && !is_name {
+                        let t = self.eval(child, state, depth + 1);
+                        out.union(&t);
+                    }
+                    if !cursor.goto_next_sibling() {
+                        break;
+                    }
+                }
+            }
+        }
+        out.clear(sanitized);
+        out
+    }
+
+    /// `format!("{name}")`: inline arguments read variables.
+    fn inline_args(&self, literal: Node<'_>, state: &State, out: &mut Taint) {
+        let in_macro = literal.parent().is_some_and(|p| p.kind() == "token_tree");
+        if !in_macro {
+            return;
+        }
+        let text = self.text(literal);
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            rest = &rest[open + 1..];
+            if rest.starts_with('{') {
+                rest = &rest[1..];
+                continue;
+            }
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let name = &rest[..end];
+            if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
+                match state.get(name) {
+                    Some(t) => out.union(t),
+                    None => out.known = false,
+                }
+            }
+        }
+    }
+}
+
+fn clean(state: &mut State, guards: &Guarded) {
+    for (name, mask) in guards {
+        let entry = state.entry(name.clone()).or_default();
+        entry.clear(*mask);
+        if entry.is_clean() {
+            entry.known = true;
+        }
+    }
+}
+
+/// The value node of a binding: a field, or the first named child.
+fn field_or_first<'t>(node: Node<'t>, field: &str) -> Option<Node<'t>> {
+    if field.is_empty() {
+        node.named_child(0)
+    } else {
+        node.child_by_field_name(field)
+    }
+}
+
+/// `d[k]` / `d[k]` / `v[i]`: the indexed container.
+fn subscript_object(node: Node<'_>) -> Option<Node<'_>> {
+    match node.kind() {
+        "subscript" => node.child_by_field_name("value"),
+        "subscript_expression" => node.child_by_field_name("object"),
+        "index_expression" => node.named_child(0),
+        _ => None,
+    }
+}
+
+/// The path from its source, capped at [`MAX_STEPS`] (source kept).
+fn collect_steps(last: &Rc<TraceNode>) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut current = Some(last);
+    while let Some(node) = current {
+        steps.push(node.step.clone());
+        current = node.prev.as_ref();
+    }
+    steps.reverse();
+    steps.dedup();
+    if steps.len() > MAX_STEPS {
+        let tail = steps.split_off(steps.len() - (MAX_STEPS - 1));
+        steps.truncate(1);
+        steps.extend(tail);
+    }
+    steps
+}
+
+/// One line of at most 40 characters, for labels.
+fn shorten(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    if line.chars().count() > 40 || line.len() < text.len() {
+        let cut: String = line.chars().take(37).collect();
+        format!("{cut}…")
+    } else {
+        line.to_string()
+    }
+}

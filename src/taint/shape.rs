@@ -1,0 +1,341 @@
+//! The syntax the taint analysis needs to know per language: which nodes
+//! bind variables, branch, loop, leave a block or start a function. Kept as
+//! data so the analysis itself is one language-independent walk.
+
+use crate::lang::Lang;
+
+/// A node that binds the value of `value` to the names in `target`.
+pub struct Binding {
+    pub kind: &'static str,
+    /// Field holding the target (a name or pattern); `""`: the first named child.
+    pub target: &'static str,
+    /// Field holding the value; `""`: the first named child.
+    pub value: &'static str,
+    /// `x += y`: the old value flows on.
+    pub augmented: bool,
+}
+
+/// A loop: `binding` takes its values from `iterable` for each `body` run.
+pub struct Loop {
+    pub kind: &'static str,
+    pub binding: &'static str,
+    pub iterable: &'static str,
+    pub body: &'static str,
+}
+
+pub struct Shape {
+    /// Function-like nodes: a scope of their own (closures start from the
+    /// enclosing state, parameters shadow it).
+    pub functions: &'static [&'static str],
+    /// Field of a function node holding its parameter list (or the single
+    /// parameter of `x => …`).
+    pub parameters: &'static [&'static str],
+    pub bindings: &'static [Binding],
+    /// `if` nodes with `condition`, `consequence` and `alternative` fields.
+    pub ifs: &'static [&'static str],
+    /// Alternatives that carry a condition of their own (`elif`).
+    pub else_ifs: &'static [&'static str],
+    pub loops: &'static [Loop],
+    /// Arms of a `match`/`switch`/`try`: each may or may not run.
+    pub arms: &'static [&'static str],
+    /// Statements after which a block does not fall through.
+    pub exits: &'static [&'static str],
+    /// Calls that do not return (`abort(403)`), by callee text.
+    pub exit_calls: &'static [&'static str],
+    /// Block-like nodes whose last statement decides whether they exit.
+    pub blocks: &'static [&'static str],
+    /// Identifier kinds read as variables.
+    pub variables: &'static [&'static str],
+    /// Identifier kinds that only occur as names bound by a pattern.
+    pub pattern_names: &'static [&'static str],
+    /// Member access read as a whole first (`self.sql`, `params.q`).
+    pub paths: &'static [&'static str],
+    /// `(kind, field)`: children that are names, not variable reads.
+    pub name_fields: &'static [(&'static str, &'static str)],
+    /// Fields of a pattern or parameter that hold no bound name (types,
+    /// default values).
+    pub non_binding_fields: &'static [&'static str],
+    /// Node kinds inside patterns/parameters that bind nothing.
+    pub non_binding_kinds: &'static [&'static str],
+    /// Kinds whose value never carries taint (comparisons, `not`).
+    pub clean: &'static [&'static str],
+    /// Binary kinds whose value is clean for these operators.
+    pub binary: &'static [&'static str],
+    pub clean_operators: &'static [&'static str],
+    /// Sequences whose elements bind pairwise (`a, b = x, y`).
+    pub sequences: &'static [&'static str],
+    /// Rust: `format!("{name}")` reads `name` inside the string.
+    pub inline_format_args: bool,
+}
+
+const PYTHON: Shape = Shape {
+    functions: &["function_definition", "lambda"],
+    parameters: &["parameters"],
+    bindings: &[
+        Binding {
+            kind: "assignment",
+            target: "left",
+            value: "right",
+            augmented: false,
+        },
+        Binding {
+            kind: "augmented_assignment",
+            target: "left",
+            value: "right",
+            augmented: true,
+        },
+        Binding {
+            kind: "named_expression",
+            target: "name",
+            value: "value",
+            augmented: false,
+        },
+        Binding {
+            kind: "as_pattern",
+            target: "alias",
+            value: "",
+            augmented: false,
+        },
+    ],
+    ifs: &["if_statement", "elif_clause"],
+    else_ifs: &["elif_clause"],
+    loops: &[
+        Loop {
+            kind: "for_statement",
+            binding: "left",
+            iterable: "right",
+            body: "body",
+        },
+        Loop {
+            kind: "while_statement",
+            binding: "",
+            iterable: "",
+            body: "body",
+        },
+    ],
+    arms: &["case_clause", "except_clause", "except_group_clause"],
+    exits: &[
+        "return_statement",
+        "raise_statement",
+        "continue_statement",
+        "break_statement",
+    ],
+    exit_calls: &["abort", "flask.abort", "sys.exit", "exit", "os._exit"],
+    blocks: &["block", "expression_statement"],
+    variables: &["identifier"],
+    pattern_names: &[],
+    paths: &["attribute"],
+    name_fields: &[("attribute", "attribute"), ("keyword_argument", "name")],
+    non_binding_fields: &["type", "value"],
+    non_binding_kinds: &["type", "decorator"],
+    clean: &["comparison_operator", "not_operator"],
+    binary: &[],
+    clean_operators: &[],
+    sequences: &[
+        "pattern_list",
+        "tuple_pattern",
+        "list_pattern",
+        "expression_list",
+        "tuple",
+        "list",
+    ],
+    inline_format_args: false,
+};
+
+const JAVASCRIPT: Shape = Shape {
+    functions: &[
+        "function_declaration",
+        "function_expression",
+        "function",
+        "arrow_function",
+        "method_definition",
+        "generator_function_declaration",
+        "generator_function",
+    ],
+    parameters: &["parameters", "parameter"],
+    bindings: &[
+        Binding {
+            kind: "variable_declarator",
+            target: "name",
+            value: "value",
+            augmented: false,
+        },
+        Binding {
+            kind: "assignment_expression",
+            target: "left",
+            value: "right",
+            augmented: false,
+        },
+        Binding {
+            kind: "augmented_assignment_expression",
+            target: "left",
+            value: "right",
+            augmented: true,
+        },
+    ],
+    ifs: &["if_statement"],
+    else_ifs: &[],
+    loops: &[
+        Loop {
+            kind: "for_in_statement",
+            binding: "left",
+            iterable: "right",
+            body: "body",
+        },
+        Loop {
+            kind: "for_statement",
+            binding: "",
+            iterable: "",
+            body: "body",
+        },
+        Loop {
+            kind: "while_statement",
+            binding: "",
+            iterable: "",
+            body: "body",
+        },
+        Loop {
+            kind: "do_statement",
+            binding: "",
+            iterable: "",
+            body: "body",
+        },
+    ],
+    arms: &["switch_case", "switch_default", "catch_clause"],
+    exits: &[
+        "return_statement",
+        "throw_statement",
+        "continue_statement",
+        "break_statement",
+    ],
+    exit_calls: &["process.exit"],
+    blocks: &["statement_block", "expression_statement", "else_clause"],
+    variables: &["identifier", "shorthand_property_identifier"],
+    pattern_names: &["shorthand_property_identifier_pattern"],
+    paths: &["member_expression"],
+    name_fields: &[],
+    non_binding_fields: &["type", "right", "value", "key"],
+    non_binding_kinds: &["type_annotation", "decorator", "accessibility_modifier"],
+    clean: &[],
+    binary: &["binary_expression"],
+    clean_operators: &[
+        "==",
+        "===",
+        "!=",
+        "!==",
+        "<",
+        ">",
+        "<=",
+        ">=",
+        "instanceof",
+        "in",
+    ],
+    sequences: &["array_pattern", "array"],
+    inline_format_args: false,
+};
+
+const RUST: Shape = Shape {
+    functions: &["function_item", "closure_expression"],
+    parameters: &["parameters"],
+    bindings: &[
+        Binding {
+            kind: "let_declaration",
+            target: "pattern",
+            value: "value",
+            augmented: false,
+        },
+        Binding {
+            kind: "let_condition",
+            target: "pattern",
+            value: "value",
+            augmented: false,
+        },
+        Binding {
+            kind: "assignment_expression",
+            target: "left",
+            value: "right",
+            augmented: false,
+        },
+        Binding {
+            kind: "compound_assignment_expr",
+            target: "left",
+            value: "right",
+            augmented: true,
+        },
+    ],
+    ifs: &["if_expression"],
+    else_ifs: &[],
+    loops: &[
+        Loop {
+            kind: "for_expression",
+            binding: "pattern",
+            iterable: "value",
+            body: "body",
+        },
+        Loop {
+            kind: "while_expression",
+            binding: "",
+            iterable: "",
+            body: "body",
+        },
+        Loop {
+            kind: "loop_expression",
+            binding: "",
+            iterable: "",
+            body: "body",
+        },
+    ],
+    arms: &["match_arm"],
+    exits: &[
+        "return_expression",
+        "continue_expression",
+        "break_expression",
+    ],
+    exit_calls: &[
+        "panic!",
+        "bail!",
+        "unreachable!",
+        "std::process::exit",
+        "process::exit",
+    ],
+    blocks: &["block", "expression_statement", "else_clause"],
+    variables: &["identifier"],
+    pattern_names: &["shorthand_field_identifier"],
+    paths: &["field_expression"],
+    name_fields: &[],
+    non_binding_fields: &["type"],
+    non_binding_kinds: &["attribute_item", "mutable_specifier"],
+    clean: &[],
+    binary: &["binary_expression"],
+    clean_operators: &["==", "!=", "<", ">", "<=", ">=", "&&", "||"],
+    sequences: &[
+        "tuple_pattern",
+        "tuple_expression",
+        "slice_pattern",
+        "array_expression",
+    ],
+    inline_format_args: true,
+};
+
+/// The shape of a language's syntax.
+pub fn shape(lang: Lang) -> &'static Shape {
+    match lang {
+        Lang::Python => &PYTHON,
+        Lang::JavaScript | Lang::TypeScript | Lang::Tsx => &JAVASCRIPT,
+        Lang::Rust => &RUST,
+    }
+}
+
+impl Shape {
+    pub fn binding(&self, kind: &str) -> Option<&Binding> {
+        self.bindings.iter().find(|b| b.kind == kind)
+    }
+
+    pub fn loop_of(&self, kind: &str) -> Option<&Loop> {
+        self.loops.iter().find(|l| l.kind == kind)
+    }
+
+    pub fn is_function(&self, kind: &str) -> bool {
+        self.functions.contains(&kind)
+    }
+}
