@@ -276,20 +276,17 @@ fn taint_findings(
     }
     let specs: Vec<_> = entries.iter().map(|e| &e.spec).collect();
     let analysis = crate::taint::analyze::analyze(lang, &specs, root, ctx, deadline)?;
-    let vouched: HashSet<usize> = analysis
-        .vouched
-        .iter()
-        .map(|offset| lines.position(*offset).line)
-        .collect();
-    let taint_rules: Vec<&str> = entries
-        .iter()
-        .map(|e| rules.rules[e.rule].id.as_str())
-        .collect();
+    let mut vouched = HashSet::new();
+    for (offset, mask) in &analysis.vouched {
+        let line = lines.position(*offset).line;
+        for (bit, entry) in entries.iter().enumerate().take(64) {
+            if mask & (1u64 << bit) != 0 {
+                vouched.insert((rules.rules[entry.rule].id.clone(), line));
+            }
+        }
+    }
     Some(TaintOutcome {
-        vouched: vouched
-            .into_iter()
-            .flat_map(|line| taint_rules.iter().map(move |id| (id.to_string(), line)))
-            .collect(),
+        vouched,
         flows: analysis
             .hits
             .into_iter()

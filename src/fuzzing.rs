@@ -5,8 +5,9 @@
 use crate::engine::lint_source;
 use crate::lang::Lang;
 use crate::rule::compile::Compiler;
+use crate::rule::compile::{is_library_text, Libraries};
 use crate::rule::index::{RuleSet, Selection};
-use crate::rule::load::{builtin_sources, compile_all};
+use crate::rule::load::{builtin_sources, compile_all, libraries_of};
 use crate::source::text_from_bytes;
 use std::sync::OnceLock;
 
@@ -36,14 +37,18 @@ pub fn load_rule_bytes(data: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(data) else {
         return false;
     };
-    Compiler {
+    static LIBRARIES: OnceLock<Libraries> = OnceLock::new();
+    let compiler = Compiler {
         origin: "fuzz.yaml",
         text,
         only: None,
-        libraries: None,
+        libraries: Some(LIBRARIES.get_or_init(|| libraries_of(&builtin_sources()))),
+    };
+    if is_library_text(text) {
+        compiler.compile_library_text().is_ok()
+    } else {
+        compiler.compile_text().is_ok()
     }
-    .compile_text()
-    .is_ok()
 }
 
 /// Feeds arbitrary bytes to the LSP message reader (framing, headers,

@@ -490,3 +490,68 @@ fn results_beyond_githubs_limit_are_cut_least_severe_first() {
         .starts_with("30 of 25030 results left out"));
     assert!(schema_errors(&sarif).is_empty());
 }
+
+/// A taint finding carries its path as `codeFlows`: from the line where
+/// request data enters to the sink line, in order, and the file still
+/// validates against the schema.
+#[test]
+fn taint_findings_carry_code_flows_from_source_to_sink() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("app.py"),
+        "from flask import request\n\
+         \n\
+         def search():\n\
+         \x20   term = request.args[\"q\"]\n\
+         \x20   sql = \"SELECT * FROM items WHERE name = '\" + term + \"'\"\n\
+         \x20   cursor.execute(sql)\n",
+    )
+    .expect("write");
+    let sarif = sarif_of(
+        &["check", "--no-cache", "--format", "sarif", "app.py"],
+        dir.path(),
+    );
+    let errors = schema_errors(&sarif);
+    assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let flow = results
+        .iter()
+        .find(|r| r["ruleId"] == "sql-injection" && r["codeFlows"].is_array())
+        .expect("a sql-injection result with codeFlows");
+    assert_eq!(flow["level"], "error");
+    assert_eq!(
+        flow["locations"][0]["physicalLocation"]["region"]["startLine"],
+        6
+    );
+    let steps = flow["codeFlows"][0]["threadFlows"][0]["locations"]
+        .as_array()
+        .expect("thread flow locations");
+    let lines: Vec<i64> = steps
+        .iter()
+        .map(|s| {
+            s["location"]["physicalLocation"]["region"]["startLine"]
+                .as_i64()
+                .unwrap_or(0)
+        })
+        .collect();
+    assert_eq!(lines.first(), Some(&4), "starts at the source: {lines:?}");
+    assert_eq!(lines.last(), Some(&6), "ends at the sink: {lines:?}");
+    assert!(
+        lines.windows(2).all(|w| w[0] <= w[1]),
+        "in order: {lines:?}"
+    );
+    assert!(
+        lines.contains(&5),
+        "includes the concatenation step: {lines:?}"
+    );
+    let first_message = steps[0]["location"]["message"]["text"]
+        .as_str()
+        .unwrap_or("");
+    assert!(first_message.contains("request.args"), "{first_message}");
+    // The pattern warning on the same path is not reported a second time.
+    let sql_results = results
+        .iter()
+        .filter(|r| r["ruleId"] == "sql-injection")
+        .count();
+    assert_eq!(sql_results, 1, "{results:#?}");
+}

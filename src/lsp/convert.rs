@@ -9,13 +9,23 @@
 use super::position::LineTable;
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::index::RuleSet;
-use lsp_types::{CodeDescription, Diagnostic, DiagnosticSeverity, NumberOrString, Url};
+use lsp_types::{
+    CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location,
+    NumberOrString, Url,
+};
 
 /// The `source` of every diagnostic.
 pub const SOURCE: &str = "backlint";
 
 /// One finding as a diagnostic.
-pub fn diagnostic(finding: &Finding, rules: &RuleSet, lines: &LineTable<'_>) -> Diagnostic {
+/// A data-flow finding lists its path (source first) as related
+/// information, each step with its label.
+pub fn diagnostic(
+    finding: &Finding,
+    rules: &RuleSet,
+    lines: &LineTable<'_>,
+    uri: &Url,
+) -> Diagnostic {
     let href = rules
         .rule(&finding.rule_id)
         .and_then(|r| r.help_uri())
@@ -27,7 +37,19 @@ pub fn diagnostic(finding: &Finding, rules: &RuleSet, lines: &LineTable<'_>) -> 
         code_description: href.map(|href| CodeDescription { href }),
         source: Some(SOURCE.to_string()),
         message: finding.message.clone(),
-        related_information: None,
+        related_information: (!finding.trace.is_empty()).then(|| {
+            finding
+                .trace
+                .iter()
+                .map(|step| DiagnosticRelatedInformation {
+                    location: Location {
+                        uri: uri.clone(),
+                        range: lines.range(step.span.start.offset, step.span.end.offset),
+                    },
+                    message: step.label.clone(),
+                })
+                .collect()
+        }),
         tags: None,
         data: None,
     }

@@ -455,7 +455,7 @@ impl<W: Write> Server<W> {
         let diagnostics = linted
             .findings
             .iter()
-            .map(|f| convert::diagnostic(f, &settings.rules, &lines))
+            .map(|f| convert::diagnostic(f, &settings.rules, &lines, uri))
             .collect();
         self.report_notices(&linted);
         self.cache.insert(
@@ -498,7 +498,7 @@ impl<W: Write> Server<W> {
             if start > wanted.end || end < wanted.start {
                 continue;
             }
-            let diagnostic = convert::diagnostic(finding, &cached.rules, &lines);
+            let diagnostic = convert::diagnostic(finding, &cached.rules, &lines, &uri);
             let actions = actions::for_finding(&uri, &doc.text, token, finding, diagnostic, &lines);
             out.extend(actions.into_iter().map(Into::into));
         }
@@ -545,7 +545,7 @@ impl<W: Write> Server<W> {
             let diagnostics = result
                 .findings
                 .iter()
-                .map(|f| convert::diagnostic(f, &rules, &lines))
+                .map(|f| convert::diagnostic(f, &rules, &lines, &uri))
                 .collect();
             findings += result.findings.len();
             published.insert(uri.clone());

@@ -45,6 +45,16 @@ struct JsonFinding<'a> {
     fix: Option<JsonFix<'a>>,
     fingerprint: &'a str,
     help_uri: Option<String>,
+    /// Data-flow findings: the path from the source (first) to the sink.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    flow: Vec<JsonStep<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonStep<'a> {
+    start: Position,
+    end: Position,
+    label: &'a str,
 }
 
 #[derive(Serialize)]
@@ -76,6 +86,15 @@ pub fn render(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resu
                 }),
                 fingerprint: &f.fingerprint,
                 help_uri: rule.and_then(|r| r.help_uri()),
+                flow: f
+                    .trace
+                    .iter()
+                    .map(|s| JsonStep {
+                        start: s.span.start,
+                        end: s.span.end,
+                        label: &s.label,
+                    })
+                    .collect(),
             }
         })
         .collect();

@@ -100,6 +100,21 @@ impl Diagnostic for FindingView<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let span = self.finding.span;
+        if !self.finding.trace.is_empty() {
+            // A data-flow finding: the source and each step as secondary
+            // labels, the sink as the primary one.
+            let steps = self.finding.trace.iter().enumerate().map(|(i, step)| {
+                LabeledSpan::new_with_span(
+                    Some(format!("{}. {}", i + 1, step.label)),
+                    (step.span.start.offset, step.span.len()),
+                )
+            });
+            let sink = LabeledSpan::new_primary_with_span(
+                Some("sink".to_string()),
+                (span.start.offset, span.len()),
+            );
+            return Some(Box::new(steps.chain(std::iter::once(sink))));
+        }
         let label = self.rule.map_or("here", |r| r.category.as_str());
         Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
             Some(label.to_string()),

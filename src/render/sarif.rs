@@ -350,7 +350,11 @@ fn descriptor(rule: &Rule) -> sarif::ReportingDescriptor {
     if matches!(rule.category, Category::Security | Category::Secrets) {
         properties.insert(
             "security-severity".to_string(),
-            json!(security_severity(rule.severity)),
+            // A rule whose data-flow findings are errors rates as one.
+            json!(security_severity(
+                rule.taint_severity
+                    .map_or(rule.severity, |t| t.max(rule.severity))
+            )),
         );
     }
     let mut descriptor = sarif::ReportingDescriptor::builder()
@@ -460,6 +464,9 @@ fn result(f: &Finding, file: &FileReport, cwd: Option<&Path>, rules: &RuleSet) -
         )]))
         .build();
     result.rule_index = rules.rule_index(&f.rule_id).map(|i| i as i64);
+    if !f.trace.is_empty() {
+        result.code_flows = Some(vec![code_flow(f, path, cwd)]);
+    }
     if let Some(fix) = &f.fix {
         let replacement = sarif::Replacement::builder()
             .deleted_region(region(fix.span))
@@ -483,6 +490,48 @@ fn result(f: &Finding, file: &FileReport, cwd: Option<&Path>, rules: &RuleSet) -
             .build()]);
     }
     result
+}
+
+/// The path of a data-flow finding, source first, sink last, as one
+/// thread flow (GitHub shows it under "Show paths").
+fn code_flow(f: &Finding, path: &str, cwd: Option<&Path>) -> sarif::CodeFlow {
+    let locations: Vec<sarif::ThreadFlowLocation> = f
+        .trace
+        .iter()
+        .take(limits::MAX_LOCATIONS)
+        .enumerate()
+        .map(|(i, step)| {
+            let location = sarif::Location::builder()
+                .physical_location(
+                    sarif::PhysicalLocation::builder()
+                        .artifact_location(artifact(path, cwd))
+                        .region(region(step.span))
+                        .build(),
+                )
+                .message(sarif::Message::builder().text(step.label.clone()).build())
+                .build();
+            sarif::ThreadFlowLocation::builder()
+                .location(location)
+                .execution_order(i as i64 + 1)
+                .build()
+        })
+        .collect();
+    sarif::CodeFlow::builder()
+        .message(
+            sarif::Message::builder()
+                .text(format!(
+                    "request data flows from line {} to line {}",
+                    f.trace
+                        .first()
+                        .map_or(f.span.start.line, |s| s.span.start.line),
+                    f.span.start.line
+                ))
+                .build(),
+        )
+        .thread_flows(vec![sarif::ThreadFlow::builder()
+            .locations(locations)
+            .build()])
+        .build()
 }
 
 fn notification(n: &Notice, cwd: Option<&Path>) -> sarif::Notification {

@@ -169,10 +169,10 @@ impl<'a> Compiler<'a> {
                 None,
             ));
         }
-        if spec.value.anchors.is_some() && role != Role::Sink {
+        if spec.value.anchors.is_some() && !matches!(role, Role::Sink | Role::Source) {
             return Err(self.error_at_line(
                 here,
-                "`anchors` is only allowed on taint sinks".into(),
+                "`anchors` is only allowed on taint sources and sinks".into(),
                 "here",
                 None,
             ));
@@ -373,10 +373,17 @@ impl<'a> Compiler<'a> {
         Ok(LoadedRule {
             rule: Rule {
                 id: file.id.value,
-                summary: file.summary,
+                summary: file.summary.clone(),
                 severity: file.severity,
                 category: file.category,
-                message: file.message.value,
+                message: match &file.message {
+                    Some(m) => m.value.clone(),
+                    None => file
+                        .taint
+                        .as_ref()
+                        .and_then(|t| t.value.message.as_ref())
+                        .map_or_else(|| file.summary.clone(), |m| m.value.clone()),
+                },
                 docs: file.docs,
                 references: file.references,
                 precision,
@@ -433,7 +440,16 @@ impl<'a> Compiler<'a> {
                     .map(|value| Spanned::new(value, f.referenced, f.defined))
             })
             .collect();
-        let templates = std::iter::once(&file.message)
+        let Some(message) = &file.message else {
+            return Err(self.error(
+                &file.id.referenced,
+                file.id.value.len(),
+                "a rule with `match` needs a `message`".into(),
+                "this rule",
+                Some("`{{name}}` in the message inserts the text of capture `@name`".into()),
+            ));
+        };
+        let templates = std::iter::once(message)
             .chain(file.fix.as_ref())
             .chain(matcher_fixes.iter());
         for template in templates {

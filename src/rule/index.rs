@@ -29,8 +29,8 @@ pub struct LangIndex {
     pub entries: Vec<Entry>,
     /// Rules with a taint section; they run in one data-flow pass.
     pub taint: Vec<TaintEntry>,
-    /// Sink anchors of each taint entry (`None`: always runs).
-    taint_anchors: Vec<Option<AhoCorasick>>,
+    /// Sink and source anchors of each taint entry (`None`: no prefilter).
+    taint_anchors: Vec<[Option<AhoCorasick>; 2]>,
     by_kind: Vec<Vec<u32>>,
     any_kind: Vec<u32>,
     anchors: Option<AhoCorasick>,
@@ -169,9 +169,15 @@ impl LangIndex {
         } else {
             AhoCorasick::new(&patterns).ok()
         };
+        let automaton = |a: Option<Vec<String>>| a.and_then(|a| AhoCorasick::new(a).ok());
         let taint_anchors = taint
             .iter()
-            .map(|t| t.spec.anchors().and_then(|a| AhoCorasick::new(a).ok()))
+            .map(|t| {
+                [
+                    automaton(t.spec.sink_anchors()),
+                    automaton(t.spec.source_anchors()),
+                ]
+            })
             .collect();
         LangIndex {
             entries,
@@ -211,12 +217,15 @@ impl LangIndex {
         live
     }
 
-    /// Which taint entries can report in a file with these bytes (a sink
-    /// anchor occurs).
+    /// Which taint entries can report in a file with these bytes: one of
+    /// their sink anchors and one of their source anchors occur.
     pub fn live_taint(&self, bytes: &[u8]) -> Vec<bool> {
         self.taint_anchors
             .iter()
-            .map(|a| a.as_ref().is_none_or(|ac| ac.is_match(bytes)))
+            .map(|pair| {
+                pair.iter()
+                    .all(|a| a.as_ref().is_none_or(|ac| ac.is_match(bytes)))
+            })
             .collect()
     }
 

@@ -118,6 +118,15 @@ pub fn compile_for(
     }
 }
 
+/// The taint libraries among `sources`, compiled (bad ones left out).
+pub fn libraries_of(sources: &[RuleSource]) -> Libraries {
+    let libraries: Vec<&RuleSource> = sources
+        .iter()
+        .filter(|s| is_library_text(&s.text))
+        .collect();
+    compile_libraries(&libraries, None, &mut Vec::new())
+}
+
 /// Compiles the taint libraries; a name defined twice is an error.
 fn compile_libraries(
     sources: &[&RuleSource],

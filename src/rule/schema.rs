@@ -18,7 +18,9 @@ pub struct RuleFile {
     pub severity: Severity,
     pub category: Category,
     /// Finding message; `{{name}}` inserts the text of capture `@name`.
-    pub message: Spanned<String>,
+    /// Required with `match`; a taint-only rule uses its taint message.
+    #[serde(default)]
+    pub message: Option<Spanned<String>>,
     /// Markdown: why it matters, how to fix, a bad and a good example.
     pub docs: String,
     #[serde(default)]

@@ -57,10 +57,10 @@ pub struct Hit {
 pub struct Analysis {
     /// Sinks reached by request data.
     pub hits: Vec<Hit>,
-    /// Byte offsets of bindings and sinks whose values are *known*: built
-    /// only from literals and sanitized values. Pattern findings of taint
-    /// rules there are false alarms.
-    pub vouched: Vec<usize>,
+    /// Byte offsets of bindings and sinks whose values are *known* for the
+    /// rules in the mask: built only from literals and values sanitized for
+    /// them. Those rules' pattern findings there are false alarms.
+    pub vouched: Vec<(usize, u64)>,
 }
 
 /// Rule bits: bit `i` is the `i`-th rule given to [`analyze`].
@@ -72,19 +72,20 @@ struct TraceNode {
 }
 
 /// Which rules a value is tainted for, each group with its path, and
-/// whether the value is *known*: built only from literals, sanitizer
-/// results and other known values, so no input of any kind is in it.
+/// the rules for which the value is *known*: built only from literals,
+/// those rules' sanitizer results and other known values, so no input of
+/// any kind that matters to them is in it.
 #[derive(Clone, Default)]
 struct Taint {
     flows: Vec<(Mask, Rc<TraceNode>)>,
-    known: bool,
+    known: Mask,
 }
 
 impl Taint {
     fn known() -> Taint {
         Taint {
             flows: Vec::new(),
-            known: true,
+            known: Mask::MAX,
         }
     }
 
@@ -94,7 +95,7 @@ impl Taint {
         }
         Taint {
             flows: vec![(mask, Rc::new(TraceNode { step, prev: None }))],
-            known: false,
+            known: 0,
         }
     }
 
@@ -173,7 +174,7 @@ fn join(a: &State, b: &State) -> State {
             }
             None if !ta.is_clean() => {
                 let mut t = ta.clone();
-                t.known = false;
+                t.known = 0;
                 out.insert(key.clone(), t);
             }
             None => {}
@@ -182,7 +183,7 @@ fn join(a: &State, b: &State) -> State {
     for (key, tb) in b {
         if !a.contains_key(key) && !tb.is_clean() {
             let mut t = tb.clone();
-            t.known = false;
+            t.known = 0;
             out.insert(key.clone(), t);
         }
     }
@@ -256,7 +257,7 @@ struct Analyzer<'a, 'c> {
     tables: Tables,
     all: Mask,
     hits: Vec<Hit>,
-    vouched: Vec<usize>,
+    vouched: Vec<(usize, Mask)>,
     seen: HashSet<(usize, usize, usize)>,
     deadline: Option<Instant>,
     visited: u32,
@@ -416,8 +417,8 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             let old = self.eval(target, state, depth + 1);
             taint.union(&old);
         }
-        if taint.is_clean() && taint.known {
-            self.vouched.push(node.start_byte());
+        if taint.is_clean() && taint.known != 0 {
+            self.vouched.push((node.start_byte(), taint.known));
         }
         self.assign(target, value, taint, node, state, depth);
     }
@@ -617,9 +618,13 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         if self.tables.guards.is_empty() {
             return (if_true, if_false);
         }
-        let mut stack = vec![(cond, depth)];
-        while let Some((node, d)) = stack.pop() {
-            if d > MAX_DEPTH {
+        // Walks the condition through parentheses, negations and `and`/`or`
+        // only: a guard inside a call argument says nothing about the
+        // condition. Each entry: (node, depth, under an odd number of
+        // negations, the condition being true / false tells something).
+        let mut stack = vec![(cond, depth, false, true, true)];
+        while let Some((node, d, negated, can_true, can_false)) = stack.pop() {
+            if d > MAX_DEPTH || !(can_true || can_false) {
                 continue;
             }
             for i in self.tables.guards.candidates(node.kind_id()) {
@@ -631,22 +636,62 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 for caps in matcher.matcher.match_captures(node, self.ctx) {
                     for (index, captured) in caps {
                         let name = self.text(captured).to_string();
-                        if Some(index) == t {
-                            if_true.push((name, mask));
+                        // Under `not`/`!` the guard's meaning flips.
+                        let when_true = if Some(index) == t {
+                            !negated
                         } else if Some(index) == f {
+                            negated
+                        } else {
+                            continue;
+                        };
+                        if when_true && can_true {
+                            if_true.push((name, mask));
+                        } else if !when_true && can_false {
                             if_false.push((name, mask));
                         }
                     }
                 }
             }
+            let (flips, mut child_true, mut child_false) = match self.connective(node) {
+                Connective::Not => (true, can_true, can_false),
+                Connective::Group => (false, can_true, can_false),
+                // `a and b` true: both true; false: either may be false.
+                Connective::And if negated => (false, false, can_false),
+                Connective::And => (false, can_true, false),
+                Connective::Or if negated => (false, can_true, false),
+                Connective::Or => (false, false, can_false),
+                Connective::Other => continue,
+            };
+            if node.named_child_count() == 0 {
+                (child_true, child_false) = (false, false);
+            }
             let mut cursor = node.walk();
             for child in node.named_children(&mut cursor) {
-                if !self.shape.is_function(child.kind()) {
-                    stack.push((child, d + 1));
-                }
+                stack.push((child, d + 1, negated ^ flips, child_true, child_false));
             }
         }
         (if_true, if_false)
+    }
+
+    /// How a condition node combines its operands.
+    fn connective(&self, node: Node<'_>) -> Connective {
+        let op = || {
+            node.child_by_field_name("operator")
+                .or_else(|| node.child(0))
+                .map(|o| self.text(o))
+                .unwrap_or("")
+        };
+        match node.kind() {
+            "parenthesized_expression" => Connective::Group,
+            "not_operator" => Connective::Not,
+            "unary_expression" if op() == "!" => Connective::Not,
+            "boolean_operator" | "binary_expression" => match op() {
+                "and" | "&&" => Connective::And,
+                "or" | "||" => Connective::Or,
+                _ => Connective::Other,
+            },
+            _ => Connective::Other,
+        }
     }
 
     fn looped(&mut self, node: Node<'_>, l: &Loop, state: &mut State, depth: usize) {
@@ -698,7 +743,15 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 vec![params]
             };
             for param in list {
-                let taint = self.param_source(param);
+                let typed_safe = param.child_by_field_name("type").is_some_and(|t| {
+                    let ty = self.text(t).trim_start_matches(':').trim();
+                    self.shape.safe_types.contains(&ty)
+                });
+                let taint = if typed_safe {
+                    Taint::known()
+                } else {
+                    self.param_source(param)
+                };
                 let mut names = Vec::new();
                 self.binding_names(param, &mut names, depth);
                 for name in names {
@@ -777,8 +830,8 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 for (_, arg) in caps.iter().filter(|(i, _)| *i == sink) {
                     let taint = self.eval(*arg, state, depth + 1);
                     let hit_mask = taint.mask() & mask;
-                    if hit_mask == 0 && taint.known {
-                        self.vouched.push(at.start_byte());
+                    if hit_mask == 0 && taint.known & mask != 0 {
+                        self.vouched.push((at.start_byte(), taint.known & mask));
                     }
                     for bit in 0..Mask::BITS {
                         let b: Mask = 1 << bit;
@@ -877,22 +930,29 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         if is_variable || known_path {
             match state.get(self.text(node)) {
                 Some(t) => out.union(t),
-                None => out.known = false,
+                None => out.known = 0,
             }
         } else {
             if self.shape.inline_format_args && kind == "string_literal" {
                 self.inline_args(node, state, &mut out);
             }
             if node.named_child_count() == 0 && !self.ctx.lang.constant_kinds.contains(&kind) {
-                out.known = false;
+                out.known = 0;
             }
+            let test = self
+                .shape
+                .conditional_tests
+                .contains(&kind)
+                .then(|| node.named_child(1))
+                .flatten();
             let mut cursor = node.walk();
             if cursor.goto_first_child() {
                 loop {
                     let child = cursor.node();
                     let is_name = cursor
                         .field_name()
-                        .is_some_and(|f| self.shape.name_fields.contains(&(kind, f)));
+                        .is_some_and(|f| self.shape.name_fields.contains(&(kind, f)))
+                        || Some(child) == test;
                     if child.is_named() && !is_name {
                         let t = self.eval(child, state, depth + 1);
                         out.union(&t);
@@ -904,6 +964,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             }
         }
         out.clear(sanitized);
+        out.known |= sanitized;
         out
     }
 
@@ -928,20 +989,27 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
                 match state.get(name) {
                     Some(t) => out.union(t),
-                    None => out.known = false,
+                    None => out.known = 0,
                 }
             }
         }
     }
 }
 
+/// The operators a guard can be combined with in a condition.
+enum Connective {
+    Not,
+    Group,
+    And,
+    Or,
+    Other,
+}
+
 fn clean(state: &mut State, guards: &Guarded) {
     for (name, mask) in guards {
         let entry = state.entry(name.clone()).or_default();
         entry.clear(*mask);
-        if entry.is_clean() {
-            entry.known = true;
-        }
+        entry.known |= mask;
     }
 }
 

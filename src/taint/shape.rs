@@ -50,8 +50,12 @@ pub struct Shape {
     pub pattern_names: &'static [&'static str],
     /// Member access read as a whole first (`self.sql`, `params.q`).
     pub paths: &'static [&'static str],
-    /// `(kind, field)`: children that are names, not variable reads.
+    /// `(kind, field)`: children whose value does not flow into the
+    /// node's value: names (`obj.name`), conditions of `?:` and `if`/`match`
+    /// expressions (the result is one of the arms).
     pub name_fields: &'static [(&'static str, &'static str)],
+    /// Python's `a if test else b`: the second named child is the test.
+    pub conditional_tests: &'static [&'static str],
     /// Fields of a pattern or parameter that hold no bound name (types,
     /// default values).
     pub non_binding_fields: &'static [&'static str],
@@ -66,6 +70,9 @@ pub struct Shape {
     pub sequences: &'static [&'static str],
     /// Rust: `format!("{name}")` reads `name` inside the string.
     pub inline_format_args: bool,
+    /// Parameter types whose values cannot carry text (numbers, booleans,
+    /// UUIDs): such parameters are known-safe values.
+    pub safe_types: &'static [&'static str],
 }
 
 const PYTHON: Shape = Shape {
@@ -126,6 +133,7 @@ const PYTHON: Shape = Shape {
     pattern_names: &[],
     paths: &["attribute"],
     name_fields: &[("attribute", "attribute"), ("keyword_argument", "name")],
+    conditional_tests: &["conditional_expression"],
     non_binding_fields: &["type", "value"],
     non_binding_kinds: &["type", "decorator"],
     clean: &["comparison_operator", "not_operator"],
@@ -140,6 +148,16 @@ const PYTHON: Shape = Shape {
         "list",
     ],
     inline_format_args: false,
+    safe_types: &[
+        "int",
+        "float",
+        "bool",
+        "UUID",
+        "uuid.UUID",
+        "Decimal",
+        "datetime",
+        "date",
+    ],
 };
 
 const JAVASCRIPT: Shape = Shape {
@@ -213,7 +231,11 @@ const JAVASCRIPT: Shape = Shape {
     variables: &["identifier", "shorthand_property_identifier"],
     pattern_names: &["shorthand_property_identifier_pattern"],
     paths: &["member_expression"],
-    name_fields: &[],
+    name_fields: &[
+        ("member_expression", "property"),
+        ("ternary_expression", "condition"),
+    ],
+    conditional_tests: &[],
     non_binding_fields: &["type", "right", "value", "key"],
     non_binding_kinds: &["type_annotation", "decorator", "accessibility_modifier"],
     clean: &[],
@@ -232,6 +254,7 @@ const JAVASCRIPT: Shape = Shape {
     ],
     sequences: &["array_pattern", "array"],
     inline_format_args: false,
+    safe_types: &["number", "boolean", "bigint"],
 };
 
 const RUST: Shape = Shape {
@@ -302,7 +325,13 @@ const RUST: Shape = Shape {
     variables: &["identifier"],
     pattern_names: &["shorthand_field_identifier"],
     paths: &["field_expression"],
-    name_fields: &[],
+    name_fields: &[
+        ("macro_invocation", "macro"),
+        ("field_expression", "field"),
+        ("if_expression", "condition"),
+        ("match_expression", "value"),
+    ],
+    conditional_tests: &[],
     non_binding_fields: &["type"],
     non_binding_kinds: &["attribute_item", "mutable_specifier"],
     clean: &[],
@@ -315,6 +344,25 @@ const RUST: Shape = Shape {
         "array_expression",
     ],
     inline_format_args: true,
+    safe_types: &[
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "usize",
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "isize",
+        "f32",
+        "f64",
+        "bool",
+        "Uuid",
+        "uuid::Uuid",
+    ],
 };
 
 /// The shape of a language's syntax.

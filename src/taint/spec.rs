@@ -13,8 +13,8 @@ pub struct TaintMatcher {
     pub matcher: Matcher,
     /// Capture names of the query, by capture index.
     pub capture_names: Vec<String>,
-    /// Prefilter literals (sinks only): the rule's taint pass runs on a
-    /// file only if one sink anchor occurs in it.
+    /// Prefilter literals: the rule's taint pass runs on a file only if a
+    /// sink anchor and a source anchor occur in it.
     pub anchors: Vec<String>,
 }
 
@@ -64,14 +64,25 @@ pub struct LanguageTaint {
 
 impl LanguageTaint {
     /// Sink anchors, or `None` when some sink has none (always runs).
-    pub fn anchors(&self) -> Option<Vec<String>> {
-        let mut out = Vec::new();
-        for sink in &self.roles.sinks {
-            if sink.anchors.is_empty() {
-                return None;
-            }
-            out.extend(sink.anchors.iter().cloned());
-        }
-        Some(out)
+    pub fn sink_anchors(&self) -> Option<Vec<String>> {
+        anchors_of(&self.roles.sinks)
     }
+
+    /// Source anchors, or `None` when some source has none.
+    pub fn source_anchors(&self) -> Option<Vec<String>> {
+        anchors_of(&self.roles.sources)
+    }
+}
+
+/// The union of the matchers' anchors; `None` when one has none, as that
+/// one can match in any file.
+fn anchors_of(matchers: &[Arc<TaintMatcher>]) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for m in matchers {
+        if m.anchors.is_empty() {
+            return None;
+        }
+        out.extend(m.anchors.iter().cloned());
+    }
+    Some(out)
 }
