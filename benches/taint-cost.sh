@@ -76,7 +76,7 @@ for lang in $LANGS; do
   lines=$(find "$corpus" -type f \( -name '*.py' -o -name '*.js' -o -name '*.mjs' -o -name '*.ts' -o -name '*.rs' \) -print0 | xargs -0 cat | wc -l)
   plain=$(time_cmd "taint-off-$lang" "$BIN" check --no-builtin --rules "$PLAIN" --no-cache --format concise "$corpus")
   full=$(time_cmd "taint-on-$lang" "$BIN" check --no-builtin --rules "$ROOT/rules" --no-cache --format concise "$corpus")
-  flows=$("$BIN" check --no-builtin --rules "$ROOT/rules" --no-cache --format json "$corpus" 2>/dev/null \
+  flows=$( ("$BIN" check --no-builtin --rules "$ROOT/rules" --no-cache --format json "$corpus" 2>/dev/null || true) \
     | python3 -c "import json,sys; print(sum(1 for f in json.load(sys.stdin)['findings'] if f.get('flow')))")
   pct=$(python3 -c "print(f'{(float($full)/float($plain)-1)*100:.1f}')")
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$lang" "$lines" "$plain" "$full" "$pct" "$flows" >>"$OUT/taint-cost.tsv"

@@ -3,8 +3,10 @@
 # pick instead -- bandit and `ruff --select S` (Python), eslint-plugin-security
 # (JavaScript/TypeScript) -- on backlint's annotated fixture files, and prints
 # per family and language the recall on `expect:` lines and the rate of
-# flagged `ok:` lines (the source of the "Security rules vs bandit, ruff,
-# eslint-plugin-security" section of docs/comparison.md).
+# flagged `ok:` lines, and for the taint families (injection, SSRF, path,
+# XSS, redirect) the precision, both with any peer finding counted and with
+# the peers' rule ids mapped to families (the source of the "Security rules
+# vs bandit, ruff, eslint-plugin-security" section of docs/comparison.md).
 #
 # Installs the peers from the registries with their ordinary clients:
 #   bandit, ruff                      -> pip, venv in target/compare-venv
@@ -27,11 +29,13 @@ TS_PARSER_VERSION=8.73.0
 families=(sql-injection command-injection code-injection insecure-deserialization
   tls-verification-disabled jwt-verification-disabled cors-misconfiguration
   csrf-disabled insecure-cookie debug-enabled weak-password-hash weak-random
-  error-leak sensitive-data-in-log mass-assignment hardcoded-secret)
+  error-leak sensitive-data-in-log mass-assignment hardcoded-secret
+  ssrf path-traversal xss open-redirect)
 
-venv=target/compare-venv
-node=target/compare-node
-out=target/compare-security
+repo=$root
+venv=$repo/target/compare-venv
+node=$repo/target/compare-node
+out=$(realpath -m "${OUT:-$repo/target/compare-security}")
 mkdir -p "$out" "$node"
 
 # --- install the peers ------------------------------------------------------
@@ -78,8 +82,17 @@ EOF
 # --- the fixture files --------------------------------------------------------
 # fixtures/<lang>/<family>.<ext> plus its variants <family>-*.<ext> and
 # <family>.*.<ext> (e.g. debug-enabled-django-settings.py,
-# cors-misconfiguration.spec.ts); `*.fixed.*` files hold expected autofix
-# output and are not fixtures.
+# cors-misconfiguration.spec.ts, sql-injection-taint.py); `*.fixed.*` files
+# hold expected autofix output and are not fixtures.
+# FILES=list.txt (paths relative to ROOT=dir, default the repository) scores
+# another annotated file set instead, e.g. probe files outside the fixtures;
+# OUT=dir puts that run's outputs elsewhere than target/compare-security.
+if [ -n "${FILES:-}" ]; then
+  files_list=$(realpath "$FILES")
+  root=$(realpath "${ROOT:-$root}")
+  cd "$root"
+  sort -u "$files_list" >"$out/files.txt"
+else
 : >"$out/files.txt"
 for fam in "${families[@]}"; do
   for pair in python:py javascript:js typescript:ts rust:rs; do
@@ -90,6 +103,7 @@ for fam in "${families[@]}"; do
     done
   done
 done | sort -u >"$out/files.txt"
+fi
 mapfile -t all <"$out/files.txt"
 mapfile -t pyf < <(grep '\.py$' "$out/files.txt")
 mapfile -t jsf < <(grep -E '\.(js|ts)$' "$out/files.txt")
@@ -97,15 +111,15 @@ mapfile -t jsf < <(grep -E '\.(js|ts)$' "$out/files.txt")
 # --- run the tools (exit status 1 = "found something" for all of them) -------
 # BACKLINT=path/to/backlint skips the build and uses that binary.
 if [ -z "${BACKLINT:-}" ]; then
-  cargo build --quiet
-  BACKLINT=./target/debug/backlint
+  (cd "$repo" && cargo build --quiet)
+  BACKLINT=$repo/target/debug/backlint
 fi
 "$BACKLINT" check --format json --no-cache "${all[@]}" >"$out/backlint.json" || true
 
 "$venv/bin/bandit" -q -f json -o "$out/bandit.json" "${pyf[@]}" || true
 "$venv/bin/ruff" check --isolated --no-cache --select S --output-format json \
   "${pyf[@]}" >"$out/ruff.json" || true
-# Run from the repository root with -c so that the fixtures are inside
+# Run from the repository root (or ROOT) with -c so that the files are inside
 # ESLint's base path; the config's imports resolve from target/compare-node.
 "$node/node_modules/.bin/eslint" -c "$node/eslint.config.mjs" -f json "${jsf[@]}" \
   >"$out/eslint.json" || true
@@ -119,4 +133,4 @@ fi
   echo "backlint $("$BACKLINT" --version | awk '{print $2}')"
 } >"$out/versions.txt"
 
-python3 scripts/compare_security.py --out "$out" --root "$root" "$@" "${families[@]}"
+python3 "$repo/scripts/compare_security.py" --out "$out" --root "$root" "$@" "${families[@]}"

@@ -129,6 +129,7 @@ pub fn lint_source_within(
                     &mut ctx,
                     &lines,
                     deadline,
+                    &found,
                 )?;
                 merge_taint_findings(&mut found, flows);
                 Some(found)
@@ -263,6 +264,7 @@ fn taint_findings(
     ctx: &mut MatchContext<'_>,
     lines: &LineIndex<'_>,
     deadline: Option<Instant>,
+    pattern_findings: &[Finding],
 ) -> Option<TaintOutcome> {
     let entries: Vec<_> = index
         .taint
@@ -275,7 +277,16 @@ fn taint_findings(
         return Some(TaintOutcome::default());
     }
     let specs: Vec<_> = entries.iter().map(|e| &e.spec).collect();
-    let analysis = crate::taint::analyze::analyze(lang, &specs, root, ctx, deadline)?;
+    let taint_ids: HashSet<&str> = entries
+        .iter()
+        .map(|e| rules.rules[e.rule].id.as_str())
+        .collect();
+    let watched: Vec<(usize, usize)> = pattern_findings
+        .iter()
+        .filter(|f| taint_ids.contains(f.rule_id.as_str()))
+        .map(|f| (f.span.start.offset, f.span.end.offset))
+        .collect();
+    let analysis = crate::taint::analyze::analyze(lang, &specs, root, ctx, deadline, &watched)?;
     let mut vouched = HashSet::new();
     for (offset, mask) in &analysis.vouched {
         let line = lines.position(*offset).line;

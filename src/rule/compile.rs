@@ -169,14 +169,7 @@ impl<'a> Compiler<'a> {
                 None,
             ));
         }
-        if spec.value.anchors.is_some() && !matches!(role, Role::Sink | Role::Source) {
-            return Err(self.error_at_line(
-                here,
-                "`anchors` is only allowed on taint sources and sinks".into(),
-                "here",
-                None,
-            ));
-        }
+
         let matcher = self.matcher(spec, lang, Context::TopLevel)?;
         let capture_names: Vec<String> = matcher
             .query
@@ -200,6 +193,7 @@ impl<'a> Compiler<'a> {
             }
         }
         Ok(TaintMatcher {
+            node_literals: crate::taint::spec::node_literals(&matcher),
             matcher,
             capture_names,
             anchors: spec.value.anchors.clone().unwrap_or_default(),

@@ -229,7 +229,11 @@ impl Table {
     }
 
     fn candidates(&self, kind: u16) -> Vec<usize> {
-        let mut out: Vec<usize> = self.by_kind.get(&kind).cloned().unwrap_or_default();
+        let by_kind = self.by_kind.get(&kind);
+        if by_kind.is_none() && self.any_kind.is_empty() {
+            return Vec::new(); // the common case: no allocation
+        }
+        let mut out: Vec<usize> = by_kind.cloned().unwrap_or_default();
         out.extend(&self.any_kind);
         out
     }
@@ -262,6 +266,24 @@ struct Analyzer<'a, 'c> {
     deadline: Option<Instant>,
     visited: u32,
     timed_out: bool,
+    /// Anchors of the expression sources (`None`: some source has none):
+    /// a function whose text holds none, with no tainted parameter or
+    /// captured variable, cannot produce a flow.
+    source_anchors: Option<aho_corasick::AhoCorasick>,
+    /// Byte ranges of the taint rules' pattern findings, sorted: the only
+    /// places where proving values known changes the result.
+    watched: &'a [(usize, usize)],
+}
+
+fn source_anchors(sources: &Table) -> Option<aho_corasick::AhoCorasick> {
+    let mut anchors = Vec::new();
+    for (m, _) in &sources.items {
+        if m.anchors.is_empty() {
+            return None;
+        }
+        anchors.extend(m.anchors.iter().cloned());
+    }
+    aho_corasick::AhoCorasick::new(anchors).ok()
 }
 
 /// Runs the taint specifications `rules` over the tree at `root`. `None`
@@ -272,19 +294,25 @@ pub fn analyze(
     root: Node<'_>,
     ctx: &mut MatchContext<'_>,
     deadline: Option<Instant>,
+    watched: &[(usize, usize)],
 ) -> Option<Analysis> {
     let mut tables = Tables::default();
     let rules = &rules[..rules.len().min(Mask::BITS as usize)];
+    // A matcher with anchors can only match in a file that holds one.
+    let source = ctx.source;
+    let possible = |m: &&Arc<TaintMatcher>| {
+        m.anchors.is_empty() || m.anchors.iter().any(|a| source.contains(a.as_str()))
+    };
     for (i, spec) in rules.iter().enumerate() {
         let bit: Mask = 1 << i;
-        for m in &spec.roles.sources {
+        for m in spec.roles.sources.iter().filter(possible) {
             if m.capture_index("param").is_some() {
                 tables.param_sources.add(m, bit);
             } else {
                 tables.sources.add(m, bit);
             }
         }
-        for m in &spec.roles.sanitizers {
+        for m in spec.roles.sanitizers.iter().filter(possible) {
             if m.capture_index("safe_if_true").is_some()
                 || m.capture_index("safe_if_false").is_some()
             {
@@ -293,10 +321,10 @@ pub fn analyze(
                 tables.sanitizers.add(m, bit);
             }
         }
-        for m in &spec.roles.propagators {
+        for m in spec.roles.propagators.iter().filter(possible) {
             tables.propagators.add(m, bit);
         }
-        for m in &spec.roles.sinks {
+        for m in spec.roles.sinks.iter().filter(possible) {
             tables.sinks.add(m, bit);
         }
     }
@@ -319,7 +347,10 @@ pub fn analyze(
         deadline,
         visited: 0,
         timed_out: false,
+        source_anchors: None,
+        watched,
     };
+    analyzer.source_anchors = source_anchors(&analyzer.tables.sources);
     let mut state = State::new();
     analyzer.exec(root, &mut state, 0);
     if analyzer.timed_out {
@@ -479,6 +510,12 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     }
 
     fn set(&self, state: &mut State, name: String, taint: &Taint, at: Node<'_>) {
+        if taint.is_clean() && taint.known == 0 {
+            // Unknown and clean is what an absent name means: keep the
+            // state small, as it is cloned at every branch.
+            state.remove(&name);
+            return;
+        }
         let t = self.step(taint, at, &name);
         state.insert(name, t);
     }
@@ -633,6 +670,12 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 let mask = *mask;
                 let t = matcher.capture_index("safe_if_true");
                 let f = matcher.capture_index("safe_if_false");
+                if !matcher.may_match(node, self.ctx.source) {
+                    continue;
+                }
+                if !matcher.may_match(node, self.ctx.source) {
+                    continue;
+                }
                 for caps in matcher.matcher.match_captures(node, self.ctx) {
                     for (index, captured) in caps {
                         let name = self.text(captured).to_string();
@@ -755,13 +798,34 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 let mut names = Vec::new();
                 self.binding_names(param, &mut names, depth);
                 for name in names {
-                    state.insert(name, taint.clone());
+                    if taint.is_clean() && taint.known == 0 {
+                        state.remove(&name);
+                    } else {
+                        state.insert(name, taint.clone());
+                    }
                 }
             }
+        }
+        if self.nothing_to_find(node, &state) {
+            return;
         }
         if let Some(body) = node.child_by_field_name("body") {
             self.exec(body, &mut state, depth + 1);
         }
+    }
+
+    /// Whether analysing `function` cannot change the result: nothing in
+    /// its state is tainted, its text holds no source anchor, and no
+    /// pattern finding of a taint rule lies in it to be proven harmless.
+    fn nothing_to_find(&self, function: Node<'_>, state: &State) -> bool {
+        let Some(anchors) = &self.source_anchors else {
+            return false;
+        };
+        let (start, end) = (function.start_byte(), function.end_byte());
+        let watched = self.watched.iter().any(|&(s, e)| s < end && e > start);
+        !watched
+            && state.values().all(Taint::is_clean)
+            && !anchors.is_match(self.ctx.source.get(start..end).unwrap_or_default())
     }
 
     fn param_source(&mut self, param: Node<'_>) -> Taint {
@@ -772,7 +836,8 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 continue;
             }
             let (matcher, bits) = (matcher.clone(), *bits);
-            if matcher.matcher.matches(param, self.ctx) {
+            if matcher.may_match(param, self.ctx.source) && matcher.matcher.matches(param, self.ctx)
+            {
                 mask |= bits;
             }
         }
@@ -799,6 +864,9 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             else {
                 continue;
             };
+            if !matcher.may_match(node, self.ctx.source) {
+                continue;
+            }
             for caps in matcher.matcher.match_captures(node, self.ctx) {
                 let mut taint = Taint::default();
                 for (_, n) in caps.iter().filter(|(i, _)| *i == from) {
@@ -823,6 +891,9 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 continue;
             };
             let reported = matcher.capture_index("match");
+            if !matcher.may_match(node, self.ctx.source) {
+                continue;
+            }
             for caps in matcher.matcher.match_captures(node, self.ctx) {
                 let at = reported
                     .and_then(|r| caps.iter().find(|(i, _)| *i == r))
@@ -902,7 +973,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 continue;
             }
             let (matcher, bits) = (matcher.clone(), *bits);
-            if matcher.matcher.matches(node, self.ctx) {
+            if matcher.may_match(node, self.ctx.source) && matcher.matcher.matches(node, self.ctx) {
                 sanitized |= bits;
             }
         }
@@ -916,7 +987,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             if out.mask() & bits == bits {
                 continue;
             }
-            if matcher.matcher.matches(node, self.ctx) {
+            if matcher.may_match(node, self.ctx.source) && matcher.matcher.matches(node, self.ctx) {
                 let step = Step {
                     start: node.start_byte(),
                     end: node.end_byte(),
