@@ -264,19 +264,22 @@ fn traverse(
                 continue;
             }
             let entry = &index.entries[i as usize];
-            for captures in entry.matcher.matcher.match_captures(node, ctx) {
+            let Some(matcher) = entry.matcher.compiled() else {
+                continue;
+            };
+            for captures in matcher.matcher.match_captures(node, ctx) {
                 let rule = &rules.rules[entry.rule];
-                let names = &entry.matcher.capture_names;
+                let names = &matcher.capture_names;
                 let reported = capture(&captures, names, "match").unwrap_or(node);
                 let range = reported.byte_range();
                 if !seen.insert((entry.rule, range.start, range.end)) {
                     continue;
                 }
                 let span = lines.span(range.start, range.end);
-                let templates: Vec<&String> = if entry.matcher.fix.is_empty() {
+                let templates: Vec<&String> = if matcher.fix.is_empty() {
                     rule.fix.iter().collect()
                 } else {
-                    entry.matcher.fix.iter().collect()
+                    matcher.fix.iter().collect()
                 };
                 let fix = templates
                     .into_iter()

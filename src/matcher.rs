@@ -7,6 +7,7 @@
 
 use crate::lang::LanguageInfo;
 use regex::Regex;
+use std::sync::Arc;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Query, QueryCursor};
 
@@ -22,7 +23,8 @@ pub struct MatchContext<'a> {
 
 /// A tree-sitter query plus constraints on its captures.
 pub struct QueryMatcher {
-    pub query: Query,
+    /// Shared by the rules whose query text is the same.
+    pub query: Arc<Query>,
     /// The query text, kept to find each pattern's root kind.
     pub source: String,
     /// Node kinds the patterns can start at (`None`: any). Checked before

@@ -4,14 +4,15 @@
 
 use super::error::{line_span, offset_of, RuleFileError};
 use super::schema::{CaptureSpec, MatcherSpec, OneOrMany, Precision, RuleFile};
-use super::{LanguageMatcher, LoadedRule, Rule};
+use super::{CompiledMatcher, LanguageMatcher, LoadedRule, Rule};
 use crate::diagnostic::Severity;
 use crate::lang::Lang;
 use crate::matcher::{CaptureConstraint, Matcher, QueryMatcher, Relation, RelationKind};
 use miette::{NamedSource, SourceSpan};
 use regex::Regex;
 use serde_saphyr::{Location, Spanned};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use tree_sitter::Query;
 
 /// Compiles rule files, holding the file's name and text for error spans.
@@ -39,16 +40,29 @@ fn id_regex() -> &'static Regex {
 impl<'a> Compiler<'a> {
     /// Parses and compiles one rule file.
     pub fn compile_text(&self) -> Result<LoadedRule, Box<RuleFileError>> {
-        let file: RuleFile = serde_saphyr::from_str(self.text).map_err(|e| {
+        self.compile(self.parse()?, false)
+    }
+
+    /// Parses one rule file and checks its metadata; its matchers compile
+    /// on first use ([`LanguageMatcher::compiled`]). For rule files known to
+    /// compile (the built-in ones, tested in CI): errors in queries, regexes
+    /// and node kinds would only be reported when the matcher is used.
+    pub fn compile_text_lazy(&self) -> Result<LoadedRule, Box<RuleFileError>> {
+        self.compile(self.parse()?, true)
+    }
+
+    fn parse(&self) -> Result<RuleFile, Box<RuleFileError>> {
+        serde_saphyr::from_str(self.text).map_err(|e| {
             let offset = e
                 .location()
                 .map_or(0, |l| offset_of(self.text, l.line(), l.column()));
             self.error_at_line(offset, yaml_message(&e), "here", None)
-        })?;
-        self.compile(file)
+        })
     }
 
-    fn compile(&self, file: RuleFile) -> Result<LoadedRule, Box<RuleFileError>> {
+    fn compile(&self, file: RuleFile, lazy: bool) -> Result<LoadedRule, Box<RuleFileError>> {
+        let file = Arc::new(file);
+        let shared: OnceLock<(Arc<str>, Arc<str>)> = OnceLock::new();
         if !id_regex().is_match(&file.id.value) {
             return Err(self.error(
                 &file.id.referenced,
@@ -81,7 +95,29 @@ impl<'a> Compiler<'a> {
                     }
                     languages.push(lang);
                     if self.only.is_none_or(|only| only.contains(&lang)) {
-                        matchers.push(self.top_level(spec, lang, &file)?);
+                        let anchors = spec.value.anchors.clone().unwrap_or_default();
+                        matchers.push(if lazy {
+                            let (origin, text) = shared
+                                .get_or_init(|| (Arc::from(self.origin), Arc::from(self.text)));
+                            let root_kinds = spec.value.query.as_ref().and_then(|q| {
+                                super::index::text_root_kinds(&q.value, &(lang.info().grammar)())
+                            });
+                            let pending = Pending {
+                                origin: origin.clone(),
+                                text: text.clone(),
+                                file: file.clone(),
+                                key: key.clone(),
+                            };
+                            LanguageMatcher::lazy(lang, anchors, root_kinds, pending)
+                        } else {
+                            let compiled = self.top_level(spec, lang, &file)?;
+                            let root_kinds = compiled
+                                .matcher
+                                .query
+                                .as_ref()
+                                .and_then(|q| q.root_kinds.clone());
+                            LanguageMatcher::ready(lang, anchors, root_kinds, compiled)
+                        });
                     }
                 }
             }
@@ -97,7 +133,13 @@ impl<'a> Compiler<'a> {
         }
         languages.sort();
         matchers.sort_by_key(|m| m.lang);
-        let has_fix = file.fix.is_some() || matchers.iter().any(|m| !m.fix.is_empty());
+        let has_fix = file.fix.is_some()
+            || file.matchers.values().any(|spec| {
+                spec.value
+                    .fix
+                    .as_ref()
+                    .is_some_and(|f| !f.value.to_vec().is_empty())
+            });
         if has_fix && file.fix_safety.is_none() {
             return Err(self.error(
                 &file.id.referenced,
@@ -114,15 +156,15 @@ impl<'a> Compiler<'a> {
         });
         Ok(LoadedRule {
             rule: Rule {
-                id: file.id.value,
-                summary: file.summary,
+                id: file.id.value.clone(),
+                summary: file.summary.clone(),
                 severity: file.severity,
                 category: file.category,
-                message: file.message.value,
-                docs: file.docs,
-                references: file.references,
+                message: file.message.value.clone(),
+                docs: file.docs.clone(),
+                references: file.references.clone(),
                 precision,
-                fix: file.fix.map(|f| f.value),
+                fix: file.fix.as_ref().map(|f| f.value.clone()),
                 fix_safety: file.fix_safety.unwrap_or(super::FixSafety::Unsafe),
                 opt_in: false,
                 languages,
@@ -137,7 +179,7 @@ impl<'a> Compiler<'a> {
         spec: &Spanned<MatcherSpec>,
         lang: Lang,
         file: &RuleFile,
-    ) -> Result<LanguageMatcher, Box<RuleFileError>> {
+    ) -> Result<CompiledMatcher, Box<RuleFileError>> {
         if spec.value.query.is_none() {
             return Err(self.error_at_line(
                 self.loc_offset(&spec.referenced),
@@ -186,10 +228,8 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        Ok(LanguageMatcher {
-            lang,
+        Ok(CompiledMatcher {
             matcher,
-            anchors: spec.value.anchors.clone().unwrap_or_default(),
             capture_names,
             fix: matcher_fixes.into_iter().map(|f| f.value).collect(),
         })
@@ -313,7 +353,7 @@ impl<'a> Compiler<'a> {
         where_: &std::collections::BTreeMap<String, Spanned<CaptureSpec>>,
     ) -> Result<QueryMatcher, Box<RuleFileError>> {
         let start = self.loc_offset(&q.referenced);
-        let query = Query::new(grammar, &q.value).map_err(|e| {
+        let query = shared_query(lang, grammar, &q.value).map_err(|e| {
             let line = q.value.lines().nth(e.row).unwrap_or("").trim();
             let at = if line.is_empty() { None } else { self.text[start..].find(line).map(|i| start + i) };
             let span = match at {
@@ -391,7 +431,7 @@ impl<'a> Compiler<'a> {
 
     fn regex(&self, r: Option<&Spanned<String>>) -> Result<Option<Regex>, Box<RuleFileError>> {
         let Some(r) = r else { return Ok(None) };
-        Regex::new(&r.value).map(Some).map_err(|e| {
+        shared_regex(&r.value).map(Some).map_err(|e| {
             let last = e.to_string().lines().last().unwrap_or("").to_string();
             self.error_at_line(
                 self.loc_offset(&r.referenced),
@@ -443,6 +483,74 @@ impl<'a> Compiler<'a> {
             help,
         })
     }
+}
+
+/// What a lazily compiled matcher is compiled from: its rule file.
+pub struct Pending {
+    pub origin: Arc<str>,
+    text: Arc<str>,
+    file: Arc<RuleFile>,
+    /// The `match` key (`python`, `javascript, typescript`, …).
+    key: String,
+}
+
+impl Pending {
+    /// Compiles the matcher for `lang`, with the same checks as an eager
+    /// compile.
+    pub(crate) fn compile(&self, lang: Lang) -> Result<CompiledMatcher, Box<RuleFileError>> {
+        let compiler = Compiler {
+            origin: &self.origin,
+            text: &self.text,
+            only: None,
+        };
+        match self.file.matchers.get(&self.key) {
+            Some(spec) => compiler.top_level(spec, lang, &self.file),
+            None => Err(compiler.error_at_line(0, format!("no matcher `{}`", self.key), "", None)),
+        }
+    }
+}
+
+/// One compiled `Query` per (language, query text), shared by every rule
+/// that uses the same query: `Query::new` is the dominant cost of loading
+/// rules. Failed compiles are not kept (the error is recomputed).
+fn shared_query(
+    lang: Lang,
+    grammar: &tree_sitter::Language,
+    text: &str,
+) -> Result<Arc<Query>, tree_sitter::QueryError> {
+    type Slot = Arc<OnceLock<Option<Arc<Query>>>>;
+    static QUERIES: OnceLock<Mutex<HashMap<(Lang, String), Slot>>> = OnceLock::new();
+    let slot = {
+        let mut map = QUERIES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry((lang, text.to_string())).or_default().clone()
+    };
+    // Compiled outside the map's lock: other queries compile in parallel;
+    // a second thread wanting this one waits for it instead of compiling it
+    // again.
+    match slot.get_or_init(|| Query::new(grammar, text).ok().map(Arc::new)) {
+        Some(query) => Ok(query.clone()),
+        None => Query::new(grammar, text).map(Arc::new),
+    }
+}
+
+/// Compiled regexes shared by pattern text (a `Regex` clone shares the
+/// compiled program).
+fn shared_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    static REGEXES: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
+    let map = REGEXES.get_or_init(Default::default);
+    let lock = || {
+        map.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(re) = lock().get(pattern) {
+        return Ok(re.clone());
+    }
+    let re = Regex::new(pattern)?;
+    lock().insert(pattern.to_string(), re.clone());
+    Ok(re)
 }
 
 impl RuleFileError {
