@@ -116,6 +116,7 @@ pub fn lint_source_within(
                     source,
                     lang: lang.info(),
                     cursor: &mut cursor,
+                    memo: HashMap::new(),
                 };
                 let lines = LineIndex::new(source);
                 traverse(rules, index, &live, root, &mut ctx, &lines, deadline)
