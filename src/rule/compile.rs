@@ -538,6 +538,15 @@ fn shared_query(
 
 /// Compiled regexes shared by pattern text (a `Regex` clone shares the
 /// compiled program).
+///
+/// A pattern written in ASCII is compiled with Unicode mode off when it
+/// compiles that way: `\w`, `\d`, `\s`, `\b` and `(?i)` then mean their
+/// ASCII versions. Unicode classes and case folding make the automata
+/// several times larger, and the rules' regexes run over code, where the
+/// ASCII meaning is the intended one. A pattern that needs Unicode mode
+/// (non-ASCII text, or `.` and negated classes, which could otherwise match
+/// half a character) keeps it, as does one that asks with `(?u)`.
+/// docs/writing-rules.md tells rule authors.
 fn shared_regex(pattern: &str) -> Result<Regex, regex::Error> {
     static REGEXES: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
     let map = REGEXES.get_or_init(Default::default);
@@ -548,7 +557,11 @@ fn shared_regex(pattern: &str) -> Result<Regex, regex::Error> {
     if let Some(re) = lock().get(pattern) {
         return Ok(re.clone());
     }
-    let re = Regex::new(pattern)?;
+    let ascii = pattern.is_ascii();
+    let re = match ascii.then(|| regex::RegexBuilder::new(pattern).unicode(false).build()) {
+        Some(Ok(re)) => re,
+        _ => Regex::new(pattern)?,
+    };
     lock().insert(pattern.to_string(), re.clone());
     Ok(re)
 }
@@ -581,5 +594,26 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     match first.find(" at line ") {
         Some(i) => first[..i].to_string(),
         None => first.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shared_regex;
+
+    #[test]
+    fn ascii_patterns_match_ascii_only_unless_they_need_unicode() {
+        let re = |p: &str| shared_regex(p).expect("valid regex");
+        assert!(re("(?i)^secret$").is_match("SeCrEt"));
+        assert!(!re("(?i)^secret$").is_match("ſecret"));
+        assert!(!re(r"^\w+$").is_match("café"));
+        assert!(re(r"(?u)^\w+$").is_match("café"));
+        // `.` and negated classes keep Unicode mode: whole characters.
+        assert!(re("^caf.$").is_match("café"));
+        assert!(re("^[^x]{4}$").is_match("café"));
+        assert!(re("(?i)^é$").is_match("É"));
+        assert!(shared_regex("(").is_err());
+        // The same text gives the same compiled regex.
+        assert_eq!(re("a+b").as_str(), re("a+b").as_str());
     }
 }
