@@ -252,8 +252,11 @@ fn traverse(
     let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
     let mut cursor = root.walk();
     let mut visited: u32 = 0;
+    // Captures of the groups of identically written matchers at this node.
+    let mut shared: Vec<(u32, Vec<Captures<'_>>)> = Vec::new();
     loop {
         let node = cursor.node();
+        shared.clear();
         visited = visited.wrapping_add(1);
         if visited.is_multiple_of(DEADLINE_CHECK_INTERVAL)
             && deadline.is_some_and(|d| Instant::now() > d)
@@ -268,7 +271,18 @@ fn traverse(
             let Some(matcher) = entry.matcher.compiled() else {
                 continue;
             };
-            for captures in matcher.matcher.match_captures(node, ctx) {
+            let found = match index.same_group(i) {
+                Some(group) => match shared.iter().find(|(g, _)| *g == group) {
+                    Some((_, found)) => found.clone(),
+                    None => {
+                        let found = matcher.matcher.match_captures(node, ctx);
+                        shared.push((group, found.clone()));
+                        found
+                    }
+                },
+                None => matcher.matcher.match_captures(node, ctx),
+            };
+            for captures in found {
                 let rule = &rules.rules[entry.rule];
                 let names = &matcher.capture_names;
                 let reported = capture(&captures, names, "match").unwrap_or(node);

@@ -41,8 +41,8 @@ pub struct QueryMatcher {
 /// Per-capture constraint (`where:` in rule files).
 #[derive(Default)]
 pub struct CaptureConstraint {
-    pub regex: Option<Regex>,
-    pub not_regex: Option<Regex>,
+    pub regex: Option<Arc<Regex>>,
+    pub not_regex: Option<Arc<Regex>>,
     pub kinds: Vec<String>,
     pub not_kinds: Vec<String>,
     pub literal: Option<bool>,
@@ -69,8 +69,8 @@ pub struct Relation {
 #[derive(Default)]
 pub struct Matcher {
     pub kinds: Vec<String>,
-    pub regex: Option<Regex>,
-    pub not_regex: Option<Regex>,
+    pub regex: Option<Arc<Regex>>,
+    pub not_regex: Option<Arc<Regex>>,
     pub query: Option<QueryMatcher>,
     pub relations: Vec<Relation>,
     pub all: Vec<Matcher>,

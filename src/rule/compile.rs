@@ -96,6 +96,7 @@ impl<'a> Compiler<'a> {
                     languages.push(lang);
                     if self.only.is_none_or(|only| only.contains(&lang)) {
                         let anchors = spec.value.anchors.clone().unwrap_or_default();
+                        let same = format!("{lang}\0{:?}", spec.value);
                         matchers.push(if lazy {
                             let (origin, text) = shared
                                 .get_or_init(|| (Arc::from(self.origin), Arc::from(self.text)));
@@ -108,7 +109,7 @@ impl<'a> Compiler<'a> {
                                 file: file.clone(),
                                 key: key.clone(),
                             };
-                            LanguageMatcher::lazy(lang, anchors, root_kinds, pending)
+                            LanguageMatcher::lazy(lang, anchors, root_kinds, pending).same_as(same)
                         } else {
                             let compiled = self.top_level(spec, lang, &file)?;
                             let root_kinds = compiled
@@ -117,6 +118,7 @@ impl<'a> Compiler<'a> {
                                 .as_ref()
                                 .and_then(|q| q.root_kinds.clone());
                             LanguageMatcher::ready(lang, anchors, root_kinds, compiled)
+                                .same_as(same)
                         });
                     }
                 }
@@ -429,7 +431,7 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    fn regex(&self, r: Option<&Spanned<String>>) -> Result<Option<Regex>, Box<RuleFileError>> {
+    fn regex(&self, r: Option<&Spanned<String>>) -> Result<Option<Arc<Regex>>, Box<RuleFileError>> {
         let Some(r) = r else { return Ok(None) };
         shared_regex(&r.value).map(Some).map_err(|e| {
             let last = e.to_string().lines().last().unwrap_or("").to_string();
@@ -536,8 +538,8 @@ fn shared_query(
     }
 }
 
-/// Compiled regexes shared by pattern text (a `Regex` clone shares the
-/// compiled program).
+/// Compiled regexes shared by pattern text, with their match caches (a
+/// `Regex` clone would share the program but get caches of its own).
 ///
 /// A pattern written in ASCII is compiled with Unicode mode off when it
 /// compiles that way: `\w`, `\d`, `\s`, `\b` and `(?i)` then mean their
@@ -547,8 +549,8 @@ fn shared_query(
 /// (non-ASCII text, or `.` and negated classes, which could otherwise match
 /// half a character) keeps it, as does one that asks with `(?u)`.
 /// docs/writing-rules.md tells rule authors.
-fn shared_regex(pattern: &str) -> Result<Regex, regex::Error> {
-    static REGEXES: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
+fn shared_regex(pattern: &str) -> Result<Arc<Regex>, regex::Error> {
+    static REGEXES: OnceLock<Mutex<HashMap<String, Arc<Regex>>>> = OnceLock::new();
     let map = REGEXES.get_or_init(Default::default);
     let lock = || {
         map.lock()
@@ -559,8 +561,8 @@ fn shared_regex(pattern: &str) -> Result<Regex, regex::Error> {
     }
     let ascii = pattern.is_ascii();
     let re = match ascii.then(|| regex::RegexBuilder::new(pattern).unicode(false).build()) {
-        Some(Ok(re)) => re,
-        _ => Regex::new(pattern)?,
+        Some(Ok(re)) => Arc::new(re),
+        _ => Arc::new(Regex::new(pattern)?),
     };
     lock().insert(pattern.to_string(), re.clone());
     Ok(re)

@@ -26,6 +26,9 @@ pub struct LangIndex {
     anchors: Option<AhoCorasick>,
     anchor_owners: Vec<Vec<u32>>,
     unanchored: Vec<u32>,
+    /// For an entry whose matcher is written exactly like another's, the
+    /// first such entry: the group is matched once per node.
+    same: Vec<Option<u32>>,
 }
 
 /// Which rules to run: ids or categories to select and to ignore.
@@ -152,6 +155,19 @@ impl LangIndex {
         } else {
             AhoCorasick::new(&patterns).ok()
         };
+        let mut first: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let mut same = vec![None; entries.len()];
+        for (i, entry) in entries.iter().enumerate() {
+            let key = entry.matcher.same.as_str();
+            if key.is_empty() {
+                continue;
+            }
+            let leader = *first.entry(key).or_insert(i as u32);
+            if leader != i as u32 {
+                same[i] = Some(leader);
+                same[leader as usize] = Some(leader);
+            }
+        }
         LangIndex {
             entries,
             by_kind,
@@ -159,7 +175,13 @@ impl LangIndex {
             anchors,
             anchor_owners,
             unanchored,
+            same,
         }
+    }
+
+    /// The group of entries written like this one, if there are several.
+    pub fn same_group(&self, entry: u32) -> Option<u32> {
+        self.same.get(entry as usize).copied().flatten()
     }
 
     /// Which entries can match in a file with these bytes (by anchors).
@@ -336,6 +358,35 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn identically_written_matchers_share_their_matches() {
+        use crate::rule::load::RuleSource;
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/multi/weak-random.yaml"),
+        )
+        .expect("rule file");
+        let copy = |n: u32, lazy: bool| RuleSource {
+            origin: format!("copy{n}.yaml"),
+            text: text.replacen("id: weak-random", &format!("id: weak-random-{n}"), 1),
+            lazy,
+        };
+        let sources = vec![copy(1, false), copy(2, false), copy(3, true)];
+        let loaded = compile_all(&sources).unwrap_or_else(|_| panic!("copies compile"));
+        let rules = super::RuleSet::build(loaded, &super::Selection::default()).expect("set");
+        let index = rules.for_lang(crate::lang::Lang::Python).expect("python");
+        assert_eq!(index.same_group(0), Some(0));
+        assert_eq!(index.same_group(1), Some(0));
+        assert_eq!(index.same_group(2), Some(0));
+        let source = "import random\nreset_code = random.randint(0, 999999)\n";
+        let outcome = crate::engine::lint_source(&rules, crate::lang::Lang::Python, "a.py", source);
+        let ids: Vec<&str> = outcome
+            .findings
+            .iter()
+            .map(|f| f.rule_id.as_str())
+            .collect();
+        assert_eq!(ids, ["weak-random-1", "weak-random-2", "weak-random-3"]);
     }
 
     #[test]

@@ -69,6 +69,10 @@ pub struct LanguageMatcher {
     pub root_kinds: Option<Vec<u16>>,
     compiled: std::sync::OnceLock<Option<CompiledMatcher>>,
     pending: Option<compile::Pending>,
+    /// Identical for matchers written identically (same language, same
+    /// spec), which therefore match the same nodes with the same captures:
+    /// the engine evaluates such a group once per node.
+    pub(crate) same: String,
 }
 
 /// A compiled top-level matcher.
@@ -95,6 +99,7 @@ impl LanguageMatcher {
             root_kinds,
             compiled: std::sync::OnceLock::from(Some(compiled)),
             pending: None,
+            same: String::new(),
         }
     }
 
@@ -111,7 +116,14 @@ impl LanguageMatcher {
             root_kinds,
             compiled: std::sync::OnceLock::new(),
             pending: Some(pending),
+            same: String::new(),
         }
+    }
+
+    /// Sets the key of [`LanguageMatcher::same`] (empty: not shared).
+    pub(crate) fn same_as(mut self, key: String) -> LanguageMatcher {
+        self.same = key;
+        self
     }
 
     /// The compiled matcher, compiling it now if needed (once, whichever
