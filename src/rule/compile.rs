@@ -355,6 +355,14 @@ impl<'a> Compiler<'a> {
         where_: &std::collections::BTreeMap<String, Spanned<CaptureSpec>>,
     ) -> Result<QueryMatcher, Box<RuleFileError>> {
         let start = self.loc_offset(&q.referenced);
+        if captures_empty_group(&q.value) {
+            return Err(self.error_at_line(
+                start,
+                format!("the {lang} query does not compile: a capture or quantifier follows a group with no node in it"),
+                "in this query",
+                Some("captures and quantifiers apply to nodes; a group holding only predicates has none".into()),
+            ));
+        }
         let query = shared_query(lang, grammar, &q.value).map_err(|e| {
             let line = q.value.lines().nth(e.row).unwrap_or("").trim();
             let at = if line.is_empty() { None } else { self.text[start..].find(line).map(|i| start + i) };
@@ -512,6 +520,135 @@ impl Pending {
     }
 }
 
+/// Whether `text` captures or quantifies a group or alternation that holds
+/// no node (only predicates), e.g. `(x) @a ((#eq? @a "v")) @b`: tree-sitter
+/// 0.27's query parser then fails an assertion and aborts the process
+/// instead of returning an error, so such a query is rejected first.
+fn captures_empty_group(text: &str) -> bool {
+    struct Scan<'a> {
+        b: &'a [u8],
+        i: usize,
+        bad: bool,
+    }
+    impl Scan<'_> {
+        fn peek(&mut self) -> Option<u8> {
+            loop {
+                match self.b.get(self.i)? {
+                    c if c.is_ascii_whitespace() => self.i += 1,
+                    b';' => {
+                        while self.b.get(self.i).is_some_and(|c| *c != b'\n') {
+                            self.i += 1;
+                        }
+                    }
+                    c => return Some(*c),
+                }
+            }
+        }
+        fn skip_string(&mut self) {
+            self.i += 1;
+            while let Some(c) = self.b.get(self.i) {
+                self.i += if *c == b'\\' { 2 } else { 1 };
+                if *c == b'"' {
+                    return;
+                }
+            }
+        }
+        fn skip_word(&mut self) {
+            while self
+                .b
+                .get(self.i)
+                .is_some_and(|c| !c.is_ascii_whitespace() && !b"()[]\"@;:".contains(c))
+            {
+                self.i += 1;
+            }
+        }
+        /// Elements up to `close`; whether any of them holds a node.
+        fn list(&mut self, close: u8) -> bool {
+            let mut nodes = false;
+            while let Some(c) = self.peek() {
+                if c == close {
+                    self.i += 1;
+                    return nodes;
+                }
+                if c == b')' || c == b']' {
+                    self.i += 1; // unbalanced: tree-sitter reports it
+                    return nodes;
+                }
+                nodes |= self.element();
+            }
+            nodes
+        }
+        /// One element and its suffixes; whether it holds a node.
+        fn element(&mut self) -> bool {
+            let Some(c) = self.peek() else { return false };
+            let nodes = match c {
+                b'(' => {
+                    self.i += 1;
+                    match self.peek() {
+                        Some(b'#') => {
+                            self.list(b')');
+                            false
+                        }
+                        Some(b'(' | b'[' | b'"' | b'.' | b')') => self.list(b')'),
+                        _ => {
+                            self.skip_word();
+                            self.list(b')');
+                            true
+                        }
+                    }
+                }
+                b'[' => {
+                    self.i += 1;
+                    self.list(b']')
+                }
+                b'"' => {
+                    self.skip_string();
+                    true
+                }
+                b'.' => {
+                    self.i += 1;
+                    false
+                }
+                b'@' | b'*' | b'+' | b'?' | b')' | b']' => {
+                    self.i += 1;
+                    return false;
+                }
+                _ => {
+                    self.skip_word();
+                    if self.peek() == Some(b':') {
+                        self.i += 1;
+                        return self.element();
+                    }
+                    true
+                }
+            };
+            while let Some(c @ (b'@' | b'*' | b'+' | b'?')) = self.peek() {
+                if !nodes {
+                    self.bad = true;
+                }
+                self.i += 1;
+                if c == b'@' {
+                    self.skip_word();
+                }
+            }
+            nodes
+        }
+    }
+    let mut scan = Scan {
+        b: text.as_bytes(),
+        i: 0,
+        bad: false,
+    };
+    while scan.peek().is_some() && !scan.bad {
+        let before = scan.i;
+        scan.element();
+        if scan.i == before {
+            scan.i += 1;
+        }
+    }
+    scan.bad
+}
+
 /// One compiled `Query` per (language, query text), shared by every rule
 /// that uses the same query: `Query::new` is the dominant cost of loading
 /// rules. Failed compiles are not kept (the error is recomputed).
@@ -602,6 +739,21 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::shared_regex;
+
+    #[test]
+    fn captured_groups_without_nodes_are_found() {
+        use super::captures_empty_group as empty;
+        assert!(empty(r#"(identifier) @a ((#eq? @a "x")) @b"#));
+        assert!(empty(r#"(call (identifier) @a (((#eq? @a "x"))) @b)"#));
+        assert!(empty(r#"(call (identifier) @a [(#eq? @a "x")]* )"#));
+        assert!(!empty(r#"(call (identifier) @a ((#eq? @a "x")))"#));
+        assert!(!empty(r#"((identifier) @a (#eq? @a "x")) @b"#));
+        assert!(!empty(
+            r#"(call function: [(attribute) (identifier)] @f) @c"#
+        ));
+        assert!(!empty(r#"(call . (string) @s . "(" @p)+ ; (#x) @y"#));
+        assert!(!empty(r#"(_ (_)? @x "a\"b" @y)"#));
+    }
 
     #[test]
     fn ascii_patterns_match_ascii_only_unless_they_need_unicode() {
