@@ -229,7 +229,9 @@ for lang in $LANGS; do
   if [[ $HAS_CACHE == 1 && ( -z "${ONLY:-}" || " $ONLY " == *" backlint-warm "* ) ]]; then
     cache="$OUT/cache/$lang"
     rm -rf "$cache"
-    "${bl[@]}" --cache-dir "$cache" "$dir" >/dev/null 2>&1
+    # Fill the cache from the same directory and path as the timed runs:
+    # the key includes the displayed path.
+    (cd "$dir" && "${bl[@]}" --cache-dir "$cache" . >/dev/null 2>&1)
     measure backlint-warm "$lang" "backlint, warm cache" "$RUNS" "$dir" "${bl[@]}" --cache-dir "$cache" .
   fi
 

@@ -63,20 +63,25 @@ fn print_error(e: &dyn miette::Diagnostic) {
 
 /// Loads built-in and extra rules; prints every error and returns `None`
 /// when any rule file is bad.
-pub fn load_rules(sources: &RuleSourceArgs) -> Option<Vec<LoadedRule>> {
-    load_rules_for(sources, None)
+/// Built-in rules compile their matchers on first use unless `eager`.
+pub fn load_rules(sources: &RuleSourceArgs, eager: bool) -> Option<Vec<LoadedRule>> {
+    load_rules_for(sources, None, eager)
 }
 
 /// [`load_rules`], compiling matchers only for the languages in `only`.
 pub fn load_rules_for(
     sources: &RuleSourceArgs,
     only: Option<&[crate::lang::Lang]>,
+    eager: bool,
 ) -> Option<Vec<LoadedRule>> {
     let mut files = if sources.no_builtin {
         Vec::new()
     } else {
         builtin_sources()
     };
+    if eager {
+        files.iter_mut().for_each(|f| f.lazy = false);
+    }
     for dir in &sources.rule_dirs {
         match dir_sources(dir) {
             Ok(more) => files.extend(more),
@@ -101,8 +106,8 @@ pub fn load_rules_for(
     }
 }
 
-fn build_set(sources: &RuleSourceArgs, selection: &Selection) -> Result<RuleSet, i32> {
-    let loaded = load_rules(sources).ok_or(EXIT_ERROR)?;
+fn build_set(sources: &RuleSourceArgs, selection: &Selection, eager: bool) -> Result<RuleSet, i32> {
+    let loaded = load_rules(sources, eager).ok_or(EXIT_ERROR)?;
     RuleSet::build(loaded, selection).map_err(|e| {
         eprintln!("backlint: {e}");
         EXIT_ERROR
@@ -193,7 +198,7 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
         governed.iter().filter_map(|(f, _)| f.lang()).collect();
     needed.sort();
     needed.dedup();
-    let mut loaded = load_rules_for(&sources, Some(&needed)).ok_or(EXIT_ERROR)?;
+    let mut loaded = load_rules_for(&sources, Some(&needed), false).ok_or(EXIT_ERROR)?;
     loaded.extend(crate::rule::meta::suppression_rules());
     let known = |name: &str| {
         crate::rule::Category::parse(name).is_some() || loaded.iter().any(|r| r.rule.id == name)
@@ -469,7 +474,7 @@ fn cmd_merge_sarif(files: &[PathBuf], output: Option<&Path>) -> i32 {
 }
 
 fn cmd_rules(sources: &RuleSourceArgs) -> i32 {
-    let rules = match build_set(sources, &Selection::default()) {
+    let rules = match build_set(sources, &Selection::default(), false) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -491,7 +496,7 @@ fn cmd_rules(sources: &RuleSourceArgs) -> i32 {
 }
 
 fn cmd_explain(id: &str, sources: &RuleSourceArgs) -> i32 {
-    let rules = match build_set(sources, &Selection::default()) {
+    let rules = match build_set(sources, &Selection::default(), false) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -529,7 +534,9 @@ fn cmd_explain(id: &str, sources: &RuleSourceArgs) -> i32 {
 }
 
 fn cmd_test(dirs: &[std::path::PathBuf], sources: &RuleSourceArgs) -> i32 {
-    let rules = match build_set(sources, &Selection::default()) {
+    // Every matcher is compiled up front: the command that checks rules
+    // reports a broken one with its span, even if no fixture reaches it.
+    let rules = match build_set(sources, &Selection::default(), true) {
         Ok(r) => r,
         Err(code) => return code,
     };

@@ -117,6 +117,7 @@ pub fn lint_source_within(
                     source,
                     lang: lang.info(),
                     cursor: &mut cursor,
+                    memo: HashMap::new(),
                 };
                 let lines = LineIndex::new(source);
                 let mut found = traverse(rules, index, &live, root, &mut ctx, &lines, deadline)?;
@@ -377,8 +378,11 @@ fn traverse(
     let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
     let mut cursor = root.walk();
     let mut visited: u32 = 0;
+    // Captures of the groups of identically written matchers at this node.
+    let mut shared: Vec<(u32, Vec<Captures<'_>>)> = Vec::new();
     loop {
         let node = cursor.node();
+        shared.clear();
         visited = visited.wrapping_add(1);
         if visited.is_multiple_of(DEADLINE_CHECK_INTERVAL)
             && deadline.is_some_and(|d| Instant::now() > d)
@@ -390,19 +394,33 @@ fn traverse(
                 continue;
             }
             let entry = &index.entries[i as usize];
-            for captures in entry.matcher.matcher.match_captures(node, ctx) {
+            let Some(matcher) = entry.matcher.compiled() else {
+                continue;
+            };
+            let found = match index.same_group(i) {
+                Some(group) => match shared.iter().find(|(g, _)| *g == group) {
+                    Some((_, found)) => found.clone(),
+                    None => {
+                        let found = matcher.matcher.match_captures(node, ctx);
+                        shared.push((group, found.clone()));
+                        found
+                    }
+                },
+                None => matcher.matcher.match_captures(node, ctx),
+            };
+            for captures in found {
                 let rule = &rules.rules[entry.rule];
-                let names = &entry.matcher.capture_names;
+                let names = &matcher.capture_names;
                 let reported = capture(&captures, names, "match").unwrap_or(node);
                 let range = reported.byte_range();
                 if !seen.insert((entry.rule, range.start, range.end)) {
                     continue;
                 }
                 let span = lines.span(range.start, range.end);
-                let templates: Vec<&String> = if entry.matcher.fix.is_empty() {
+                let templates: Vec<&String> = if matcher.fix.is_empty() {
                     rule.fix.iter().collect()
                 } else {
-                    entry.matcher.fix.iter().collect()
+                    matcher.fix.iter().collect()
                 };
                 let fix = templates
                     .into_iter()

@@ -7,6 +7,8 @@
 
 use crate::lang::LanguageInfo;
 use regex::Regex;
+use std::collections::HashMap;
+use std::sync::Arc;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Query, QueryCursor};
 
@@ -18,11 +20,16 @@ pub struct MatchContext<'a> {
     pub source: &'a str,
     pub lang: &'static LanguageInfo,
     pub cursor: &'a mut QueryCursor,
+    /// Results of costly matchers at ancestors, for one file, keyed by
+    /// (matcher address, node id): `inside: {kind: module, has: …}` is then
+    /// computed once per file instead of once per candidate node.
+    pub memo: HashMap<(usize, usize), bool>,
 }
 
 /// A tree-sitter query plus constraints on its captures.
 pub struct QueryMatcher {
-    pub query: Query,
+    /// Shared by the rules whose query text is the same.
+    pub query: Arc<Query>,
     /// The query text, kept to find each pattern's root kind.
     pub source: String,
     /// Node kinds the patterns can start at (`None`: any). Checked before
@@ -34,8 +41,8 @@ pub struct QueryMatcher {
 /// Per-capture constraint (`where:` in rule files).
 #[derive(Default)]
 pub struct CaptureConstraint {
-    pub regex: Option<Regex>,
-    pub not_regex: Option<Regex>,
+    pub regex: Option<Arc<Regex>>,
+    pub not_regex: Option<Arc<Regex>>,
     pub kinds: Vec<String>,
     pub not_kinds: Vec<String>,
     pub literal: Option<bool>,
@@ -62,8 +69,8 @@ pub struct Relation {
 #[derive(Default)]
 pub struct Matcher {
     pub kinds: Vec<String>,
-    pub regex: Option<Regex>,
-    pub not_regex: Option<Regex>,
+    pub regex: Option<Arc<Regex>>,
+    pub not_regex: Option<Arc<Regex>>,
     pub query: Option<QueryMatcher>,
     pub relations: Vec<Relation>,
     pub all: Vec<Matcher>,
@@ -99,6 +106,33 @@ impl Matcher {
             return Vec::new();
         }
         found
+    }
+
+    /// [`Matcher::matches`], remembered per node for the rest of the file
+    /// when the matcher is costly (a query, a regex over the node's text,
+    /// relations or composites). Whether a node matches depends only on the
+    /// node and the matcher, so the answer can be reused.
+    fn matches_memo(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
+        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k == node.kind()) {
+            return false;
+        }
+        let cheap = self.query.is_none()
+            && self.regex.is_none()
+            && self.not_regex.is_none()
+            && self.relations.is_empty()
+            && self.all.is_empty()
+            && self.any.is_empty()
+            && self.not.is_none();
+        if cheap {
+            return self.matches(node, ctx);
+        }
+        let key = (self as *const Matcher as usize, node.id());
+        if let Some(&hit) = ctx.memo.get(&key) {
+            return hit;
+        }
+        let hit = self.matches(node, ctx);
+        ctx.memo.insert(key, hit);
+        hit
     }
 
     fn node_parts_hold(&self, node: Node<'_>, ctx: &MatchContext<'_>) -> bool {
@@ -203,13 +237,13 @@ impl Relation {
     fn find_ancestor(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
         let mut current = node.parent();
         while let Some(ancestor) = current {
-            if self.target.matches(ancestor, ctx) {
+            if self.target.matches_memo(ancestor, ctx) {
                 return true;
             }
             if self
                 .stop_by
                 .as_ref()
-                .is_some_and(|s| s.matches(ancestor, ctx))
+                .is_some_and(|s| s.matches_memo(ancestor, ctx))
             {
                 return false;
             }

@@ -313,3 +313,59 @@ fn lint_file(
     };
     (report, notices)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::index::Selection;
+    use crate::rule::load::{builtin_sources, compile_all};
+
+    fn built_in() -> RuleSet {
+        let loaded = compile_all(&builtin_sources()).unwrap_or_else(|_| panic!("built-ins"));
+        RuleSet::build(loaded, &Selection::default()).expect("rule set")
+    }
+
+    fn compiled(rules: &RuleSet) -> usize {
+        let index = rules.for_lang(Lang::Python).expect("python rules");
+        index
+            .entries
+            .iter()
+            .filter(|e| e.matcher.is_compiled())
+            .count()
+    }
+
+    #[test]
+    fn a_fully_cached_run_compiles_no_rule() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("app.py");
+        std::fs::write(&file, "import os\nos.system('ls ' + user)\n").expect("write");
+        let targets = vec![Target {
+            file: SourceFile {
+                path: file,
+                kind: FileKind::Code(Lang::Python),
+            },
+            policy: Arc::new(Policy::default()),
+        }];
+        let cache = Cache::open(&dir.path().join("cache"), "test").expect("cache");
+        let run = |rules: &RuleSet| {
+            lint_targets_cached(
+                rules,
+                &targets,
+                Some(1),
+                u64::MAX,
+                Vec::new(),
+                Instant::now(),
+                Some(&cache),
+            )
+        };
+        let cold_rules = built_in();
+        assert_eq!(compiled(&cold_rules), 0, "nothing compiled before linting");
+        let cold = run(&cold_rules);
+        assert!(cold.total() > 0);
+        assert!(compiled(&cold_rules) > 0);
+        let warm_rules = built_in();
+        let warm = run(&warm_rules);
+        assert_eq!(warm.total(), cold.total());
+        assert_eq!(compiled(&warm_rules), 0, "a warm run compiles nothing");
+    }
+}

@@ -42,15 +42,29 @@ pub fn read_source(path: &Path, display: &str, max_size: u64) -> Result<String, 
 }
 
 /// Whether a JavaScript/TypeScript file is minified or bundled output:
-/// a `.min.` name, or lines far longer than people write (a line over
-/// 1,000 characters making up most of the file).
+/// a `.min.` name, lines far longer than people write (a line over 1,000
+/// characters making up most of the file), or minifier output that breaks
+/// lines at statements (over 100 characters a line on average, and fewer
+/// than 1 line in 20 indented).
 pub fn looks_minified(path: &Path, text: &str) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if name.contains(".min.") || name.ends_with(".bundle.js") {
         return true;
     }
-    let long: usize = text.lines().filter(|l| l.len() > 1000).map(str::len).sum();
-    text.len() > 4096 && long * 2 > text.len()
+    if text.len() <= 4096 {
+        return false;
+    }
+    let (mut lines, mut indented, mut long) = (0usize, 0usize, 0usize);
+    for line in text.lines() {
+        lines += 1;
+        if line.starts_with([' ', '\t']) {
+            indented += 1;
+        }
+        if line.len() > 1000 {
+            long += line.len();
+        }
+    }
+    long * 2 > text.len() || (text.len() / lines.max(1) > 100 && indented * 20 < lines)
 }
 
 /// Text from bytes: `None` for binary data, lossy one-byte replacement of
@@ -108,6 +122,11 @@ mod tests {
         ));
         let normal = "const a = 1;\n".repeat(2000);
         assert!(!looks_minified(Path::new("src/app.js"), &normal));
+        // Minifier output broken at statements: long, unindented lines.
+        let broken = format!("var e=function(t,r){{{}}}\n", "t[r]=r+1;".repeat(20)).repeat(100);
+        assert!(looks_minified(Path::new("assets/vendor-1a2b.js"), &broken));
+        let wide = format!("  {}\n", "x".repeat(150)).repeat(100);
+        assert!(!looks_minified(Path::new("src/wide.js"), &wide));
     }
 
     #[test]

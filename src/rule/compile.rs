@@ -7,7 +7,7 @@ use super::schema::{
     CaptureSpec, MatcherSpec, OneOrMany, Precision, RuleFile, TaintLibraryFile, TaintMatchers,
     TaintSpec,
 };
-use super::{LanguageMatcher, LoadedRule, Rule};
+use super::{CompiledMatcher, LanguageMatcher, LoadedRule, Rule};
 use crate::diagnostic::Severity;
 use crate::lang::Lang;
 use crate::matcher::{CaptureConstraint, Matcher, QueryMatcher, Relation, RelationKind};
@@ -16,7 +16,7 @@ use miette::{NamedSource, SourceSpan};
 use regex::Regex;
 use serde_saphyr::{Location, Spanned};
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use tree_sitter::Query;
 
 /// Compiled taint libraries by name.
@@ -54,13 +54,24 @@ fn id_regex() -> &'static Regex {
 impl<'a> Compiler<'a> {
     /// Parses and compiles one rule file.
     pub fn compile_text(&self) -> Result<LoadedRule, Box<RuleFileError>> {
-        let file: RuleFile = serde_saphyr::from_str(self.text).map_err(|e| {
+        self.compile(self.parse()?, false)
+    }
+
+    /// Parses one rule file and checks its metadata; its matchers compile
+    /// on first use ([`LanguageMatcher::compiled`]). For rule files known to
+    /// compile (the built-in ones, tested in CI): errors in queries, regexes
+    /// and node kinds would only be reported when the matcher is used.
+    pub fn compile_text_lazy(&self) -> Result<LoadedRule, Box<RuleFileError>> {
+        self.compile(self.parse()?, true)
+    }
+
+    fn parse(&self) -> Result<RuleFile, Box<RuleFileError>> {
+        serde_saphyr::from_str(self.text).map_err(|e| {
             let offset = e
                 .location()
                 .map_or(0, |l| offset_of(self.text, l.line(), l.column()));
             self.error_at_line(offset, yaml_message(&e), "here", None)
-        })?;
-        self.compile(file)
+        })
     }
 
     /// Parses and compiles one taint library file.
@@ -295,7 +306,9 @@ impl<'a> Compiler<'a> {
         Ok(out)
     }
 
-    fn compile(&self, file: RuleFile) -> Result<LoadedRule, Box<RuleFileError>> {
+    fn compile(&self, file: RuleFile, lazy: bool) -> Result<LoadedRule, Box<RuleFileError>> {
+        let file = Arc::new(file);
+        let shared: OnceLock<(Arc<str>, Arc<str>)> = OnceLock::new();
         if !id_regex().is_match(&file.id.value) {
             return Err(self.error(
                 &file.id.referenced,
@@ -328,7 +341,31 @@ impl<'a> Compiler<'a> {
                     }
                     languages.push(lang);
                     if self.only.is_none_or(|only| only.contains(&lang)) {
-                        matchers.push(self.top_level(spec, lang, &file)?);
+                        let anchors = spec.value.anchors.clone().unwrap_or_default();
+                        let same = format!("{lang}\0{:?}", spec.value);
+                        matchers.push(if lazy {
+                            let (origin, text) = shared
+                                .get_or_init(|| (Arc::from(self.origin), Arc::from(self.text)));
+                            let root_kinds = spec.value.query.as_ref().and_then(|q| {
+                                super::index::text_root_kinds(&q.value, &(lang.info().grammar)())
+                            });
+                            let pending = Pending {
+                                origin: origin.clone(),
+                                text: text.clone(),
+                                file: file.clone(),
+                                key: key.clone(),
+                            };
+                            LanguageMatcher::lazy(lang, anchors, root_kinds, pending).same_as(same)
+                        } else {
+                            let compiled = self.top_level(spec, lang, &file)?;
+                            let root_kinds = compiled
+                                .matcher
+                                .query
+                                .as_ref()
+                                .and_then(|q| q.root_kinds.clone());
+                            LanguageMatcher::ready(lang, anchors, root_kinds, compiled)
+                                .same_as(same)
+                        });
                     }
                 }
             }
@@ -349,7 +386,13 @@ impl<'a> Compiler<'a> {
         }
         languages.sort();
         matchers.sort_by_key(|m| m.lang);
-        let has_fix = file.fix.is_some() || matchers.iter().any(|m| !m.fix.is_empty());
+        let has_fix = file.fix.is_some()
+            || file.matchers.values().any(|spec| {
+                spec.value
+                    .fix
+                    .as_ref()
+                    .is_some_and(|f| !f.value.to_vec().is_empty())
+            });
         if has_fix && file.fix_safety.is_none() {
             return Err(self.error(
                 &file.id.referenced,
@@ -366,7 +409,7 @@ impl<'a> Compiler<'a> {
         });
         Ok(LoadedRule {
             rule: Rule {
-                id: file.id.value,
+                id: file.id.value.clone(),
                 summary: file.summary.clone(),
                 severity: file.severity,
                 category: file.category,
@@ -378,10 +421,10 @@ impl<'a> Compiler<'a> {
                         .and_then(|t| t.value.message.as_ref())
                         .map_or_else(|| file.summary.clone(), |m| m.value.clone()),
                 },
-                docs: file.docs,
-                references: file.references,
+                docs: file.docs.clone(),
+                references: file.references.clone(),
                 precision,
-                fix: file.fix.map(|f| f.value),
+                fix: file.fix.as_ref().map(|f| f.value.clone()),
                 fix_safety: file.fix_safety.unwrap_or(super::FixSafety::Unsafe),
                 opt_in: false,
                 languages,
@@ -402,7 +445,7 @@ impl<'a> Compiler<'a> {
         spec: &Spanned<MatcherSpec>,
         lang: Lang,
         file: &RuleFile,
-    ) -> Result<LanguageMatcher, Box<RuleFileError>> {
+    ) -> Result<CompiledMatcher, Box<RuleFileError>> {
         if spec.value.query.is_none() {
             return Err(self.error_at_line(
                 self.loc_offset(&spec.referenced),
@@ -460,10 +503,8 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
-        Ok(LanguageMatcher {
-            lang,
+        Ok(CompiledMatcher {
             matcher,
-            anchors: spec.value.anchors.clone().unwrap_or_default(),
             capture_names,
             fix: matcher_fixes.into_iter().map(|f| f.value).collect(),
         })
@@ -587,7 +628,15 @@ impl<'a> Compiler<'a> {
         where_: &std::collections::BTreeMap<String, Spanned<CaptureSpec>>,
     ) -> Result<QueryMatcher, Box<RuleFileError>> {
         let start = self.loc_offset(&q.referenced);
-        let query = Query::new(grammar, &q.value).map_err(|e| {
+        if captures_empty_group(&q.value) {
+            return Err(self.error_at_line(
+                start,
+                format!("the {lang} query does not compile: a capture or quantifier follows a group with no node in it"),
+                "in this query",
+                Some("captures and quantifiers apply to nodes; a group holding only predicates has none".into()),
+            ));
+        }
+        let query = shared_query(lang, grammar, &q.value).map_err(|e| {
             let line = q.value.lines().nth(e.row).unwrap_or("").trim();
             let at = if line.is_empty() { None } else { self.text[start..].find(line).map(|i| start + i) };
             let span = match at {
@@ -663,9 +712,9 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    fn regex(&self, r: Option<&Spanned<String>>) -> Result<Option<Regex>, Box<RuleFileError>> {
+    fn regex(&self, r: Option<&Spanned<String>>) -> Result<Option<Arc<Regex>>, Box<RuleFileError>> {
         let Some(r) = r else { return Ok(None) };
-        Regex::new(&r.value).map(Some).map_err(|e| {
+        shared_regex(&r.value).map(Some).map_err(|e| {
             let last = e.to_string().lines().last().unwrap_or("").to_string();
             self.error_at_line(
                 self.loc_offset(&r.referenced),
@@ -717,6 +766,217 @@ impl<'a> Compiler<'a> {
             help,
         })
     }
+}
+
+/// What a lazily compiled matcher is compiled from: its rule file.
+pub struct Pending {
+    pub origin: Arc<str>,
+    text: Arc<str>,
+    file: Arc<RuleFile>,
+    /// The `match` key (`python`, `javascript, typescript`, …).
+    key: String,
+}
+
+impl Pending {
+    /// Compiles the matcher for `lang`, with the same checks as an eager
+    /// compile.
+    pub(crate) fn compile(&self, lang: Lang) -> Result<CompiledMatcher, Box<RuleFileError>> {
+        let compiler = Compiler {
+            origin: &self.origin,
+            text: &self.text,
+            only: None,
+            libraries: None,
+        };
+        match self.file.matchers.get(&self.key) {
+            Some(spec) => compiler.top_level(spec, lang, &self.file),
+            None => Err(compiler.error_at_line(0, format!("no matcher `{}`", self.key), "", None)),
+        }
+    }
+}
+
+/// Whether `text` captures or quantifies a group or alternation that holds
+/// no node (only predicates), e.g. `(x) @a ((#eq? @a "v")) @b`: tree-sitter
+/// 0.27's query parser then fails an assertion and aborts the process
+/// instead of returning an error, so such a query is rejected first.
+fn captures_empty_group(text: &str) -> bool {
+    struct Scan<'a> {
+        b: &'a [u8],
+        i: usize,
+        bad: bool,
+    }
+    impl Scan<'_> {
+        fn peek(&mut self) -> Option<u8> {
+            loop {
+                match self.b.get(self.i)? {
+                    c if c.is_ascii_whitespace() => self.i += 1,
+                    b';' => {
+                        while self.b.get(self.i).is_some_and(|c| *c != b'\n') {
+                            self.i += 1;
+                        }
+                    }
+                    c => return Some(*c),
+                }
+            }
+        }
+        fn skip_string(&mut self) {
+            self.i += 1;
+            while let Some(c) = self.b.get(self.i) {
+                self.i += if *c == b'\\' { 2 } else { 1 };
+                if *c == b'"' {
+                    return;
+                }
+            }
+        }
+        fn skip_word(&mut self) {
+            while self
+                .b
+                .get(self.i)
+                .is_some_and(|c| !c.is_ascii_whitespace() && !b"()[]\"@;:".contains(c))
+            {
+                self.i += 1;
+            }
+        }
+        /// Elements up to `close`; whether any of them holds a node.
+        fn list(&mut self, close: u8) -> bool {
+            let mut nodes = false;
+            while let Some(c) = self.peek() {
+                if c == close {
+                    self.i += 1;
+                    return nodes;
+                }
+                if c == b')' || c == b']' {
+                    self.i += 1; // unbalanced: tree-sitter reports it
+                    return nodes;
+                }
+                nodes |= self.element();
+            }
+            nodes
+        }
+        /// One element and its suffixes; whether it holds a node.
+        fn element(&mut self) -> bool {
+            let Some(c) = self.peek() else { return false };
+            let nodes = match c {
+                b'(' => {
+                    self.i += 1;
+                    match self.peek() {
+                        Some(b'#') => {
+                            self.list(b')');
+                            false
+                        }
+                        Some(b'(' | b'[' | b'"' | b'.' | b')') => self.list(b')'),
+                        _ => {
+                            self.skip_word();
+                            self.list(b')');
+                            true
+                        }
+                    }
+                }
+                b'[' => {
+                    self.i += 1;
+                    self.list(b']')
+                }
+                b'"' => {
+                    self.skip_string();
+                    true
+                }
+                b'.' => {
+                    self.i += 1;
+                    false
+                }
+                b'@' | b'*' | b'+' | b'?' | b')' | b']' => {
+                    self.i += 1;
+                    return false;
+                }
+                _ => {
+                    self.skip_word();
+                    if self.peek() == Some(b':') {
+                        self.i += 1;
+                        return self.element();
+                    }
+                    true
+                }
+            };
+            while let Some(c @ (b'@' | b'*' | b'+' | b'?')) = self.peek() {
+                if !nodes {
+                    self.bad = true;
+                }
+                self.i += 1;
+                if c == b'@' {
+                    self.skip_word();
+                }
+            }
+            nodes
+        }
+    }
+    let mut scan = Scan {
+        b: text.as_bytes(),
+        i: 0,
+        bad: false,
+    };
+    while scan.peek().is_some() && !scan.bad {
+        let before = scan.i;
+        scan.element();
+        if scan.i == before {
+            scan.i += 1;
+        }
+    }
+    scan.bad
+}
+
+/// One compiled `Query` per (language, query text), shared by every rule
+/// that uses the same query: `Query::new` is the dominant cost of loading
+/// rules. Failed compiles are not kept (the error is recomputed).
+fn shared_query(
+    lang: Lang,
+    grammar: &tree_sitter::Language,
+    text: &str,
+) -> Result<Arc<Query>, tree_sitter::QueryError> {
+    type Slot = Arc<OnceLock<Option<Arc<Query>>>>;
+    static QUERIES: OnceLock<Mutex<HashMap<(Lang, String), Slot>>> = OnceLock::new();
+    let slot = {
+        let mut map = QUERIES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry((lang, text.to_string())).or_default().clone()
+    };
+    // Compiled outside the map's lock: other queries compile in parallel;
+    // a second thread wanting this one waits for it instead of compiling it
+    // again.
+    match slot.get_or_init(|| Query::new(grammar, text).ok().map(Arc::new)) {
+        Some(query) => Ok(query.clone()),
+        None => Query::new(grammar, text).map(Arc::new),
+    }
+}
+
+/// Compiled regexes shared by pattern text, with their match caches (a
+/// `Regex` clone would share the program but get caches of its own).
+///
+/// A pattern written in ASCII is compiled with Unicode mode off when it
+/// compiles that way: `\w`, `\d`, `\s`, `\b` and `(?i)` then mean their
+/// ASCII versions. Unicode classes and case folding make the automata
+/// several times larger, and the rules' regexes run over code, where the
+/// ASCII meaning is the intended one. A pattern that needs Unicode mode
+/// (non-ASCII text, or `.` and negated classes, which could otherwise match
+/// half a character) keeps it, as does one that asks with `(?u)`.
+/// docs/writing-rules.md tells rule authors.
+fn shared_regex(pattern: &str) -> Result<Arc<Regex>, regex::Error> {
+    static REGEXES: OnceLock<Mutex<HashMap<String, Arc<Regex>>>> = OnceLock::new();
+    let map = REGEXES.get_or_init(Default::default);
+    let lock = || {
+        map.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(re) = lock().get(pattern) {
+        return Ok(re.clone());
+    }
+    let ascii = pattern.is_ascii();
+    let re = match ascii.then(|| regex::RegexBuilder::new(pattern).unicode(false).build()) {
+        Some(Ok(re)) => Arc::new(re),
+        _ => Arc::new(Regex::new(pattern)?),
+    };
+    lock().insert(pattern.to_string(), re.clone());
+    Ok(re)
 }
 
 impl RuleFileError {
@@ -782,5 +1042,41 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     match first.find(" at line ") {
         Some(i) => first[..i].to_string(),
         None => first.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shared_regex;
+
+    #[test]
+    fn captured_groups_without_nodes_are_found() {
+        use super::captures_empty_group as empty;
+        assert!(empty(r#"(identifier) @a ((#eq? @a "x")) @b"#));
+        assert!(empty(r#"(call (identifier) @a (((#eq? @a "x"))) @b)"#));
+        assert!(empty(r#"(call (identifier) @a [(#eq? @a "x")]* )"#));
+        assert!(!empty(r#"(call (identifier) @a ((#eq? @a "x")))"#));
+        assert!(!empty(r#"((identifier) @a (#eq? @a "x")) @b"#));
+        assert!(!empty(
+            r#"(call function: [(attribute) (identifier)] @f) @c"#
+        ));
+        assert!(!empty(r#"(call . (string) @s . "(" @p)+ ; (#x) @y"#));
+        assert!(!empty(r#"(_ (_)? @x "a\"b" @y)"#));
+    }
+
+    #[test]
+    fn ascii_patterns_match_ascii_only_unless_they_need_unicode() {
+        let re = |p: &str| shared_regex(p).expect("valid regex");
+        assert!(re("(?i)^secret$").is_match("SeCrEt"));
+        assert!(!re("(?i)^secret$").is_match("ſecret"));
+        assert!(!re(r"^\w+$").is_match("café"));
+        assert!(re(r"(?u)^\w+$").is_match("café"));
+        // `.` and negated classes keep Unicode mode: whole characters.
+        assert!(re("^caf.$").is_match("café"));
+        assert!(re("^[^x]{4}$").is_match("café"));
+        assert!(re("(?i)^é$").is_match("É"));
+        assert!(shared_regex("(").is_err());
+        // The same text gives the same compiled regex.
+        assert_eq!(re("a+b").as_str(), re("a+b").as_str());
     }
 }

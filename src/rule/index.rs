@@ -36,6 +36,9 @@ pub struct LangIndex {
     anchors: Option<AhoCorasick>,
     anchor_owners: Vec<Vec<u32>>,
     unanchored: Vec<u32>,
+    /// For an entry whose matcher is written exactly like another's, the
+    /// first such entry: the group is matched once per node.
+    same: Vec<Option<u32>>,
 }
 
 /// Which rules to run: ids or categories to select and to ignore.
@@ -139,7 +142,7 @@ impl LangIndex {
         let mut unanchored = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             let i = i as u32;
-            match root_kind_ids(&entry.matcher, &grammar) {
+            match entry.matcher.root_kinds.clone() {
                 Some(ids) => {
                     for id in ids {
                         if let Some(bucket) = by_kind.get_mut(id as usize) {
@@ -179,6 +182,19 @@ impl LangIndex {
                 ]
             })
             .collect();
+        let mut first: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let mut same = vec![None; entries.len()];
+        for (i, entry) in entries.iter().enumerate() {
+            let key = entry.matcher.same.as_str();
+            if key.is_empty() {
+                continue;
+            }
+            let leader = *first.entry(key).or_insert(i as u32);
+            if leader != i as u32 {
+                same[i] = Some(leader);
+                same[leader as usize] = Some(leader);
+            }
+        }
         LangIndex {
             entries,
             taint,
@@ -188,7 +204,13 @@ impl LangIndex {
             anchors,
             anchor_owners,
             unanchored,
+            same,
         }
+    }
+
+    /// The group of entries written like this one, if there are several.
+    pub fn same_group(&self, entry: u32) -> Option<u32> {
+        self.same.get(entry as usize).copied().flatten()
     }
 
     /// Which entries can match in a file with these bytes (by anchors).
@@ -241,13 +263,6 @@ impl LangIndex {
     }
 }
 
-/// Node kind ids each pattern of the matcher's query starts at, or `None`
-/// when some pattern can start anywhere (wildcards, alternations,
-/// supertypes): such rules are tried at every node.
-fn root_kind_ids(matcher: &LanguageMatcher, _grammar: &tree_sitter::Language) -> Option<Vec<u16>> {
-    matcher.matcher.query.as_ref()?.root_kinds.clone()
-}
-
 /// Node kind ids the patterns of `query` (written as `source`) can start
 /// at, or `None` when some pattern can start anywhere (wildcards,
 /// alternations, supertypes).
@@ -256,10 +271,82 @@ pub fn pattern_root_kinds(
     source: &str,
     grammar: &tree_sitter::Language,
 ) -> Option<Vec<u16>> {
+    let starts = (0..query.pattern_count()).map(|p| query.start_byte_for_pattern(p));
+    root_kinds_at(starts, source, grammar)
+}
+
+/// [`pattern_root_kinds`] from the query text alone, without compiling it:
+/// the index of a lazily compiled rule is built from this. Anything the
+/// scan does not understand gives `None` (the rule is tried at every node),
+/// never a narrower set; the compiled query's own root kinds are checked
+/// again before it runs.
+pub fn text_root_kinds(source: &str, grammar: &tree_sitter::Language) -> Option<Vec<u16>> {
+    root_kinds_at(pattern_starts(source)?.into_iter(), source, grammar)
+}
+
+/// Byte offsets where the top-level patterns of a query start, like
+/// `Query::start_byte_for_pattern`; `None` for text this scan does not
+/// understand.
+fn pattern_starts(source: &str) -> Option<Vec<usize>> {
+    let bytes = source.as_bytes();
+    let mut starts = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b';' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                if depth == 0 {
+                    starts.push(i);
+                }
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= bytes.len() {
+                    return None;
+                }
+            }
+            b'(' | b'[' => {
+                if depth == 0 {
+                    starts.push(i);
+                }
+                depth += 1;
+            }
+            b')' | b']' => depth = depth.checked_sub(1)?,
+            _ if depth > 0 || c.is_ascii_whitespace() => {}
+            // After a top-level pattern: a capture or a quantifier.
+            b'@' => {
+                i += 1;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || b"_-.".contains(&bytes[i]))
+                {
+                    i += 1;
+                }
+                continue;
+            }
+            b'*' | b'+' | b'?' => {}
+            _ => return None,
+        }
+        i += 1;
+    }
+    (depth == 0 && !starts.is_empty()).then_some(starts)
+}
+
+fn root_kinds_at(
+    starts: impl Iterator<Item = usize>,
+    source: &str,
+    grammar: &tree_sitter::Language,
+) -> Option<Vec<u16>> {
     let supertypes = grammar.supertypes();
     let mut ids = Vec::new();
-    for pattern in 0..query.pattern_count() {
-        let start = query.start_byte_for_pattern(pattern);
+    for start in starts {
         let name = pattern_root_name(source.get(start..)?)?;
         let id = grammar.id_for_node_kind(name, true);
         if id == 0 || supertypes.contains(&id) {
@@ -289,7 +376,71 @@ fn pattern_root_name(pattern: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::pattern_root_name;
+    use super::{pattern_root_name, pattern_starts};
+    use crate::rule::load::{builtin_sources, compile_all};
+
+    #[test]
+    fn lazy_built_in_rules_index_and_compile_like_eager_ones() {
+        let lazy = compile_all(&builtin_sources()).unwrap_or_else(|_| panic!("lazy load"));
+        let mut eager_sources = builtin_sources();
+        eager_sources.iter_mut().for_each(|s| s.lazy = false);
+        let eager = compile_all(&eager_sources).unwrap_or_else(|_| panic!("eager load"));
+        assert_eq!(lazy.len(), eager.len());
+        for (l, e) in lazy.iter().zip(&eager) {
+            assert_eq!(l.matchers.len(), e.matchers.len(), "{}", l.rule.id);
+            for (lm, em) in l.matchers.iter().zip(&e.matchers) {
+                assert!(!lm.is_compiled(), "{} compiled before use", l.rule.id);
+                assert_eq!(lm.root_kinds, em.root_kinds, "{} {}", l.rule.id, lm.lang);
+                assert_eq!(lm.anchors, em.anchors);
+                let compiled = lm.compiled().expect("built-in matcher compiles");
+                assert_eq!(
+                    compiled.capture_names,
+                    em.compiled().expect("eager").capture_names
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn identically_written_matchers_share_their_matches() {
+        use crate::rule::load::RuleSource;
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/multi/weak-random.yaml"),
+        )
+        .expect("rule file");
+        let copy = |n: u32, lazy: bool| RuleSource {
+            origin: format!("copy{n}.yaml"),
+            text: text.replacen("id: weak-random", &format!("id: weak-random-{n}"), 1),
+            lazy,
+        };
+        let sources = vec![copy(1, false), copy(2, false), copy(3, true)];
+        let loaded = compile_all(&sources).unwrap_or_else(|_| panic!("copies compile"));
+        let rules = super::RuleSet::build(loaded, &super::Selection::default()).expect("set");
+        let index = rules.for_lang(crate::lang::Lang::Python).expect("python");
+        assert_eq!(index.same_group(0), Some(0));
+        assert_eq!(index.same_group(1), Some(0));
+        assert_eq!(index.same_group(2), Some(0));
+        let source = "import random\nreset_code = random.randint(0, 999999)\n";
+        let outcome = crate::engine::lint_source(&rules, crate::lang::Lang::Python, "a.py", source);
+        let ids: Vec<&str> = outcome
+            .findings
+            .iter()
+            .map(|f| f.rule_id.as_str())
+            .collect();
+        assert_eq!(ids, ["weak-random-1", "weak-random-2", "weak-random-3"]);
+    }
+
+    #[test]
+    fn pattern_starts_follow_the_query_text() {
+        assert_eq!(pattern_starts("(a) @x\n(b (c \")\"))"), Some(vec![0, 7]));
+        assert_eq!(
+            pattern_starts("; (not a pattern)\n[(a) (b)]+ @x"),
+            Some(vec![18])
+        );
+        assert_eq!(pattern_starts("(a"), None);
+        assert_eq!(pattern_starts("a: (b)"), None);
+        assert_eq!(pattern_starts(""), None);
+    }
 
     #[test]
     fn root_names_come_from_simple_patterns_only() {

@@ -14,6 +14,11 @@ include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 pub struct RuleSource {
     pub origin: String,
     pub text: String,
+    /// Compile the matchers on first use instead of when loading: for the
+    /// built-in rules, which CI compiles and tests, so start-up pays only
+    /// for the rules a run's files can trigger. Rules from directories are
+    /// compiled when loaded so their errors are reported before linting.
+    pub lazy: bool,
 }
 
 /// The built-in rule files.
@@ -23,6 +28,7 @@ pub fn builtin_sources() -> Vec<RuleSource> {
         .map(|(origin, text)| RuleSource {
             origin: origin.to_string(),
             text: text.to_string(),
+            lazy: true,
         })
         .collect()
 }
@@ -52,6 +58,7 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<RuleSource>, RuleLoadError> {
             Ok(RuleSource {
                 origin: path.display().to_string(),
                 text,
+                lazy: false,
             })
         })
         .collect()
@@ -64,7 +71,8 @@ pub fn compile_all(sources: &[RuleSource]) -> Result<Vec<LoadedRule>, Vec<RuleLo
 }
 
 /// [`compile_all`], compiling matchers only for the languages in `only`.
-/// Files compile in parallel: query compilation dominates start-up.
+/// Files compile in parallel: query compilation dominates start-up. Sources
+/// marked `lazy` only have their metadata checked here.
 pub fn compile_for(
     sources: &[RuleSource],
     only: Option<&[crate::lang::Lang]>,
@@ -77,13 +85,17 @@ pub fn compile_for(
     let compiled: Vec<_> = rule_sources
         .par_iter()
         .map(|source| {
-            Compiler {
+            let compiler = Compiler {
                 origin: &source.origin,
                 text: &source.text,
                 only,
                 libraries: Some(&libraries),
+            };
+            if source.lazy {
+                compiler.compile_text_lazy()
+            } else {
+                compiler.compile_text()
             }
-            .compile_text()
         })
         .collect();
     let mut rules: Vec<LoadedRule> = Vec::new();

@@ -60,17 +60,98 @@ impl Rule {
     }
 }
 
-/// The compiled matcher of one rule for one language.
+/// The matcher of one rule for one language. Built-in rules compile it on
+/// first use (the first file of the language whose anchors it passes), so a
+/// run pays only for the rules its files can trigger; rules from `--rules`
+/// directories are compiled when loaded, so their errors are reported first.
 pub struct LanguageMatcher {
     pub lang: Lang,
-    pub matcher: Matcher,
     /// Prefilter literals: the rule runs only if one occurs in the file.
     pub anchors: Vec<String>,
+    /// Node kinds the top-level query can start at (`None`: any), known
+    /// without compiling it.
+    pub root_kinds: Option<Vec<u16>>,
+    compiled: std::sync::OnceLock<Option<CompiledMatcher>>,
+    pending: Option<compile::Pending>,
+    /// Identical for matchers written identically (same language, same
+    /// spec), which therefore match the same nodes with the same captures:
+    /// the engine evaluates such a group once per node.
+    pub(crate) same: String,
+}
+
+/// A compiled top-level matcher.
+pub struct CompiledMatcher {
+    pub matcher: Matcher,
     /// Capture names of the top-level query, by capture index.
     pub capture_names: Vec<String>,
     /// This language's fix templates, overriding the rule's; the first whose
     /// placeholders are all captured applies.
     pub fix: Vec<String>,
+}
+
+impl LanguageMatcher {
+    /// An already compiled matcher.
+    pub(crate) fn ready(
+        lang: Lang,
+        anchors: Vec<String>,
+        root_kinds: Option<Vec<u16>>,
+        compiled: CompiledMatcher,
+    ) -> LanguageMatcher {
+        LanguageMatcher {
+            lang,
+            anchors,
+            root_kinds,
+            compiled: std::sync::OnceLock::from(Some(compiled)),
+            pending: None,
+            same: String::new(),
+        }
+    }
+
+    /// A matcher compiled on first use from `pending`.
+    pub(crate) fn lazy(
+        lang: Lang,
+        anchors: Vec<String>,
+        root_kinds: Option<Vec<u16>>,
+        pending: compile::Pending,
+    ) -> LanguageMatcher {
+        LanguageMatcher {
+            lang,
+            anchors,
+            root_kinds,
+            compiled: std::sync::OnceLock::new(),
+            pending: Some(pending),
+            same: String::new(),
+        }
+    }
+
+    /// Sets the key of [`LanguageMatcher::same`] (empty: not shared).
+    pub(crate) fn same_as(mut self, key: String) -> LanguageMatcher {
+        self.same = key;
+        self
+    }
+
+    /// The compiled matcher, compiling it now if needed (once, whichever
+    /// thread gets here first). `None` when it does not compile, which the
+    /// tests of the built-in rules rule out; the error is printed once.
+    pub fn compiled(&self) -> Option<&CompiledMatcher> {
+        self.compiled
+            .get_or_init(|| {
+                let pending = self.pending.as_ref()?;
+                match pending.compile(self.lang) {
+                    Ok(compiled) => Some(compiled),
+                    Err(e) => {
+                        eprintln!("backlint: rule {} ({}): {}", pending.origin, self.lang, e);
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+
+    /// Whether the matcher has been compiled (for tests and benchmarks).
+    pub fn is_compiled(&self) -> bool {
+        self.compiled.get().is_some()
+    }
 }
 
 /// A rule with its matchers, as loaded from one file.
