@@ -272,15 +272,15 @@ fn taint_findings(
         .iter()
         .zip(live)
         .filter(|(_, live)| **live)
-        .map(|(entry, _)| entry)
+        .filter_map(|(entry, _)| Some((entry.rule, entry.spec.get()?)))
         .collect();
     if entries.is_empty() {
         return Some(TaintOutcome::default());
     }
-    let specs: Vec<_> = entries.iter().map(|e| &e.spec).collect();
+    let specs: Vec<_> = entries.iter().map(|(_, spec)| *spec).collect();
     let taint_ids: HashSet<&str> = entries
         .iter()
-        .map(|e| rules.rules[e.rule].id.as_str())
+        .map(|(rule, _)| rules.rules[*rule].id.as_str())
         .collect();
     let watched: Vec<(usize, usize)> = pattern_findings
         .iter()
@@ -293,7 +293,7 @@ fn taint_findings(
         let line = lines.position(*offset).line;
         for (bit, entry) in entries.iter().enumerate().take(64) {
             if mask & (1u64 << bit) != 0 {
-                vouched.insert((rules.rules[entry.rule].id.clone(), line));
+                vouched.insert((rules.rules[entry.0].id.clone(), line));
             }
         }
     }
@@ -304,16 +304,16 @@ fn taint_findings(
             .into_iter()
             .filter_map(|hit| {
                 let entry = entries.get(hit.rule)?;
-                let rule = &rules.rules[entry.rule];
+                let (rule, spec) = (&rules.rules[entry.0], entry.1);
                 let message = placeholder_regex()
-                    .replace_all(&entry.spec.message, |c: &regex::Captures<'_>| match &c[1] {
+                    .replace_all(&spec.message, |c: &regex::Captures<'_>| match &c[1] {
                         "source" => shorten(&hit.source_text),
                         _ => shorten(&hit.sink_text),
                     })
                     .into_owned();
                 Some(Finding {
                     rule_id: rule.id.clone(),
-                    severity: entry.spec.severity,
+                    severity: spec.severity,
                     message,
                     span: lines.span(hit.start, hit.end),
                     fix: None,

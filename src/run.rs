@@ -327,18 +327,23 @@ mod tests {
 
     fn compiled(rules: &RuleSet) -> usize {
         let index = rules.for_lang(Lang::Python).expect("python rules");
-        index
+        let matchers = index
             .entries
             .iter()
             .filter(|e| e.matcher.is_compiled())
-            .count()
+            .count();
+        matchers + index.taint.iter().filter(|t| t.spec.is_compiled()).count()
     }
 
     #[test]
     fn a_fully_cached_run_compiles_no_rule() {
         let dir = tempfile::tempdir().expect("temp dir");
         let file = dir.path().join("app.py");
-        std::fs::write(&file, "import os\nos.system('ls ' + user)\n").expect("write");
+        std::fs::write(
+            &file,
+            "import os\nfrom flask import request\n\ndef f():\n    os.system('ls ' + request.args['d'])\n",
+        )
+        .expect("write");
         let targets = vec![Target {
             file: SourceFile {
                 path: file,

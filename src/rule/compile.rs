@@ -11,7 +11,7 @@ use super::{CompiledMatcher, LanguageMatcher, LoadedRule, Rule};
 use crate::diagnostic::Severity;
 use crate::lang::Lang;
 use crate::matcher::{CaptureConstraint, Matcher, QueryMatcher, Relation, RelationKind};
-use crate::taint::spec::{LanguageTaint, TaintLibrary, TaintMatcher, TaintRoles};
+use crate::taint::spec::{LanguageTaint, TaintLibrary, TaintMatcher, TaintRoles, TaintSlot};
 use miette::{NamedSource, SourceSpan};
 use regex::Regex;
 use serde_saphyr::{Location, Spanned};
@@ -91,20 +91,21 @@ impl<'a> Compiler<'a> {
                 None,
             ));
         }
-        let mut roles: HashMap<Lang, TaintRoles> = HashMap::new();
-        for (role, matchers) in [
-            (Role::Source, &file.sources),
-            (Role::Sanitizer, &file.sanitizers),
-            (Role::Propagator, &file.propagators),
-            (Role::Sink, &file.sinks),
-        ] {
-            self.taint_role(role, matchers, &mut roles)?;
-        }
-        Ok(TaintLibrary {
-            name: file.library.value,
+        let library = TaintLibrary {
+            name: file.library.value.clone(),
             origin: self.origin.to_string(),
-            roles,
-        })
+            text: Arc::from(self.text),
+            file: Arc::new(file),
+            compiled: std::sync::Mutex::new(HashMap::new()),
+        };
+        // Eager for the languages asked for (rules from directories report
+        // errors when loaded); `only: Some(&[])` defers everything.
+        for lang in Lang::all() {
+            if self.only.is_none_or(|only| only.contains(&lang)) {
+                library.roles_for(lang)?;
+            }
+        }
+        Ok(library)
     }
 
     /// Compiles one role's matchers into `roles`, per language.
@@ -289,9 +290,7 @@ impl<'a> Compiler<'a> {
             }
             let mut roles = TaintRoles::default();
             for lib in &libraries {
-                if let Some(r) = lib.roles.get(&lang) {
-                    roles.extend(r);
-                }
+                roles.extend(lib.roles_for(lang)?.as_ref());
             }
             if let Some(r) = own.get(&lang) {
                 roles.extend(r);
@@ -304,6 +303,71 @@ impl<'a> Compiler<'a> {
             });
         }
         Ok(out)
+    }
+
+    /// Taint slots compiled on first use, one per language of the run.
+    fn lazy_taint(
+        &self,
+        spec: &Spanned<TaintSpec>,
+        file: &Arc<RuleFile>,
+        langs: &[Lang],
+    ) -> Vec<TaintSlot> {
+        let t = &spec.value;
+        let libraries: Libraries = t
+            .uses
+            .iter()
+            .filter_map(|u| {
+                let lib = self.libraries?.get(&u.value)?;
+                Some((u.value.clone(), lib.clone()))
+            })
+            .collect();
+        let (origin, text): (Arc<str>, Arc<str>) = (Arc::from(self.origin), Arc::from(self.text));
+        langs
+            .iter()
+            .filter(|lang| self.only.is_none_or(|only| only.contains(lang)))
+            .map(|&lang| {
+                let lists =
+                    |own: &TaintMatchers, of_lib: fn(&TaintLibraryFile) -> &TaintMatchers| {
+                        let mut all = vec![yaml_anchors(own, lang)];
+                        all.extend(
+                            libraries
+                                .values()
+                                .map(|l| yaml_anchors(of_lib(&l.file), lang)),
+                        );
+                        all.into_iter().try_fold(Vec::new(), |mut acc, a| {
+                            acc.extend(a?);
+                            Some(acc)
+                        })
+                    };
+                let sinks = lists(&t.sinks, |f| &f.sinks);
+                let sources = lists(&t.sources, |f| &f.sources);
+                let (origin, text, file, libraries) = (
+                    origin.clone(),
+                    text.clone(),
+                    file.clone(),
+                    libraries.clone(),
+                );
+                TaintSlot::lazy(
+                    lang,
+                    sinks,
+                    sources,
+                    Box::new(move || {
+                        let spec = file.taint.as_ref()?;
+                        let only = [lang];
+                        let compiler = Compiler {
+                            origin: &origin,
+                            text: &text,
+                            only: Some(&only),
+                            libraries: Some(&libraries),
+                        };
+                        compiler
+                            .taint(spec, &file, &mut Vec::new(), &mut Vec::new())
+                            .ok()?
+                            .pop()
+                    }),
+                )
+            })
+            .collect()
     }
 
     fn compile(&self, file: RuleFile, lazy: bool) -> Result<LoadedRule, Box<RuleFileError>> {
@@ -372,7 +436,20 @@ impl<'a> Compiler<'a> {
         }
         let mut taint_languages = Vec::new();
         let taint = match &file.taint {
-            Some(spec) => self.taint(spec, &file, &mut languages, &mut taint_languages)?,
+            Some(spec) if lazy => {
+                // Check the section's shape now, compile per language later.
+                let check = Compiler {
+                    only: Some(&[]),
+                    ..*self
+                };
+                check.taint(spec, &file, &mut languages, &mut taint_languages)?;
+                self.lazy_taint(spec, &file, &taint_languages)
+            }
+            Some(spec) => self
+                .taint(spec, &file, &mut languages, &mut taint_languages)?
+                .into_iter()
+                .map(TaintSlot::ready)
+                .collect(),
             None => Vec::new(),
         };
         if languages.is_empty() {
@@ -1078,5 +1155,56 @@ mod tests {
         assert!(shared_regex("(").is_err());
         // The same text gives the same compiled regex.
         assert_eq!(re("a+b").as_str(), re("a+b").as_str());
+    }
+}
+
+/// Anchors of the matchers of one role for `lang`: `None` when one has
+/// none (it can match in any file).
+fn yaml_anchors(matchers: &TaintMatchers, lang: Lang) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for (key, list) in matchers {
+        let covers = key
+            .split(',')
+            .map(str::trim)
+            .any(|part| Lang::from_rule_key(part).is_some_and(|langs| langs.contains(&lang)));
+        if !covers {
+            continue;
+        }
+        for m in list {
+            out.extend(m.value.anchors.clone()?);
+        }
+    }
+    Some(out)
+}
+
+impl TaintLibrary {
+    /// The library's matchers for `lang`, compiled on first use.
+    pub fn roles_for(&self, lang: Lang) -> Result<Arc<TaintRoles>, Box<RuleFileError>> {
+        let mut compiled = self
+            .compiled
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(roles) = compiled.get(&lang) {
+            return Ok(roles.clone());
+        }
+        let only = [lang];
+        let compiler = Compiler {
+            origin: &self.origin,
+            text: &self.text,
+            only: Some(&only),
+            libraries: None,
+        };
+        let mut roles: HashMap<Lang, TaintRoles> = HashMap::new();
+        for (role, matchers) in [
+            (Role::Source, &self.file.sources),
+            (Role::Sanitizer, &self.file.sanitizers),
+            (Role::Propagator, &self.file.propagators),
+            (Role::Sink, &self.file.sinks),
+        ] {
+            compiler.taint_role(role, matchers, &mut roles)?;
+        }
+        let roles = Arc::new(roles.remove(&lang).unwrap_or_default());
+        compiled.insert(lang, roles.clone());
+        Ok(roles)
     }
 }

@@ -21,7 +21,7 @@ pub struct Entry {
 /// A rule's taint specification for one language, with its rule's index.
 pub struct TaintEntry {
     pub rule: usize,
-    pub spec: crate::taint::spec::LanguageTaint,
+    pub spec: crate::taint::spec::TaintSlot,
 }
 
 /// All rules that apply to one language, indexed for dispatch.
@@ -177,8 +177,8 @@ impl LangIndex {
             .iter()
             .map(|t| {
                 [
-                    automaton(t.spec.sink_anchors()),
-                    automaton(t.spec.source_anchors()),
+                    automaton(t.spec.sink_anchors.clone()),
+                    automaton(t.spec.source_anchors.clone()),
                 ]
             })
             .collect();

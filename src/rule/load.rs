@@ -152,7 +152,8 @@ fn compile_libraries(
             Compiler {
                 origin: &source.origin,
                 text: &source.text,
-                only,
+                // Built-in libraries compile per language on first use.
+                only: if source.lazy { Some(&[]) } else { only },
                 libraries: None,
             }
             .compile_library_text()

@@ -159,5 +159,5 @@ pub struct LoadedRule {
     pub rule: Rule,
     pub matchers: Vec<LanguageMatcher>,
     /// The taint specification per language (empty without `taint:`).
-    pub taint: Vec<crate::taint::spec::LanguageTaint>,
+    pub taint: Vec<crate::taint::spec::TaintSlot>,
 }

@@ -57,11 +57,71 @@ impl TaintRoles {
     }
 }
 
-/// A compiled `library:` file.
+/// A `library:` file: parsed when loaded, its matchers compiled per
+/// language on first use and then shared by every rule that uses it.
 pub struct TaintLibrary {
     pub name: String,
     pub origin: String,
-    pub roles: HashMap<Lang, TaintRoles>,
+    pub text: Arc<str>,
+    pub file: Arc<crate::rule::schema::TaintLibraryFile>,
+    /// Compiled roles per language.
+    pub compiled: std::sync::Mutex<HashMap<Lang, Arc<TaintRoles>>>,
+}
+
+/// A rule's taint specification for one language, compiled when a file
+/// first needs it (built-in rules) or when loaded (rules from directories).
+pub struct TaintSlot {
+    pub lang: Lang,
+    /// Sink and source anchors (`None`: some matcher has none).
+    pub sink_anchors: Option<Vec<String>>,
+    pub source_anchors: Option<Vec<String>>,
+    cell: std::sync::OnceLock<Option<LanguageTaint>>,
+    pending: Option<PendingTaint>,
+}
+
+type PendingTaint = Box<dyn Fn() -> Option<LanguageTaint> + Send + Sync>;
+
+impl TaintSlot {
+    pub fn ready(spec: LanguageTaint) -> TaintSlot {
+        let cell = std::sync::OnceLock::new();
+        let slot = TaintSlot {
+            lang: spec.lang,
+            sink_anchors: spec.sink_anchors(),
+            source_anchors: spec.source_anchors(),
+            cell,
+            pending: None,
+        };
+        let _ = slot.cell.set(Some(spec));
+        slot
+    }
+
+    pub fn lazy(
+        lang: Lang,
+        sink_anchors: Option<Vec<String>>,
+        source_anchors: Option<Vec<String>>,
+        compile: PendingTaint,
+    ) -> TaintSlot {
+        TaintSlot {
+            lang,
+            sink_anchors,
+            source_anchors,
+            cell: std::sync::OnceLock::new(),
+            pending: Some(compile),
+        }
+    }
+
+    /// The compiled specification (`None` if it does not compile, which
+    /// CI rules out for the built-in rules).
+    pub fn get(&self) -> Option<&LanguageTaint> {
+        self.cell
+            .get_or_init(|| self.pending.as_ref().and_then(|compile| compile()))
+            .as_ref()
+    }
+
+    /// Whether it has been compiled (for tests of laziness).
+    pub fn is_compiled(&self) -> bool {
+        self.cell.get().is_some()
+    }
 }
 
 /// A rule's taint specification for one language.
