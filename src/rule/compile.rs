@@ -1122,42 +1122,6 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::shared_regex;
-
-    #[test]
-    fn captured_groups_without_nodes_are_found() {
-        use super::captures_empty_group as empty;
-        assert!(empty(r#"(identifier) @a ((#eq? @a "x")) @b"#));
-        assert!(empty(r#"(call (identifier) @a (((#eq? @a "x"))) @b)"#));
-        assert!(empty(r#"(call (identifier) @a [(#eq? @a "x")]* )"#));
-        assert!(!empty(r#"(call (identifier) @a ((#eq? @a "x")))"#));
-        assert!(!empty(r#"((identifier) @a (#eq? @a "x")) @b"#));
-        assert!(!empty(
-            r#"(call function: [(attribute) (identifier)] @f) @c"#
-        ));
-        assert!(!empty(r#"(call . (string) @s . "(" @p)+ ; (#x) @y"#));
-        assert!(!empty(r#"(_ (_)? @x "a\"b" @y)"#));
-    }
-
-    #[test]
-    fn ascii_patterns_match_ascii_only_unless_they_need_unicode() {
-        let re = |p: &str| shared_regex(p).expect("valid regex");
-        assert!(re("(?i)^secret$").is_match("SeCrEt"));
-        assert!(!re("(?i)^secret$").is_match("ſecret"));
-        assert!(!re(r"^\w+$").is_match("café"));
-        assert!(re(r"(?u)^\w+$").is_match("café"));
-        // `.` and negated classes keep Unicode mode: whole characters.
-        assert!(re("^caf.$").is_match("café"));
-        assert!(re("^[^x]{4}$").is_match("café"));
-        assert!(re("(?i)^é$").is_match("É"));
-        assert!(shared_regex("(").is_err());
-        // The same text gives the same compiled regex.
-        assert_eq!(re("a+b").as_str(), re("a+b").as_str());
-    }
-}
-
 /// Anchors of the matchers of one role for `lang`: `None` when one has
 /// none (it can match in any file).
 fn yaml_anchors(matchers: &TaintMatchers, lang: Lang) -> Option<Vec<String>> {
@@ -1206,5 +1170,41 @@ impl TaintLibrary {
         let roles = Arc::new(roles.remove(&lang).unwrap_or_default());
         compiled.insert(lang, roles.clone());
         Ok(roles)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shared_regex;
+
+    #[test]
+    fn captured_groups_without_nodes_are_found() {
+        use super::captures_empty_group as empty;
+        assert!(empty(r#"(identifier) @a ((#eq? @a "x")) @b"#));
+        assert!(empty(r#"(call (identifier) @a (((#eq? @a "x"))) @b)"#));
+        assert!(empty(r#"(call (identifier) @a [(#eq? @a "x")]* )"#));
+        assert!(!empty(r#"(call (identifier) @a ((#eq? @a "x")))"#));
+        assert!(!empty(r#"((identifier) @a (#eq? @a "x")) @b"#));
+        assert!(!empty(
+            r#"(call function: [(attribute) (identifier)] @f) @c"#
+        ));
+        assert!(!empty(r#"(call . (string) @s . "(" @p)+ ; (#x) @y"#));
+        assert!(!empty(r#"(_ (_)? @x "a\"b" @y)"#));
+    }
+
+    #[test]
+    fn ascii_patterns_match_ascii_only_unless_they_need_unicode() {
+        let re = |p: &str| shared_regex(p).expect("valid regex");
+        assert!(re("(?i)^secret$").is_match("SeCrEt"));
+        assert!(!re("(?i)^secret$").is_match("ſecret"));
+        assert!(!re(r"^\w+$").is_match("café"));
+        assert!(re(r"(?u)^\w+$").is_match("café"));
+        // `.` and negated classes keep Unicode mode: whole characters.
+        assert!(re("^caf.$").is_match("café"));
+        assert!(re("^[^x]{4}$").is_match("café"));
+        assert!(re("(?i)^é$").is_match("É"));
+        assert!(shared_regex("(").is_err());
+        // The same text gives the same compiled regex.
+        assert_eq!(re("a+b").as_str(), re("a+b").as_str());
     }
 }
