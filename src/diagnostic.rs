@@ -268,6 +268,18 @@ pub fn fingerprint(rule_id: &str, path: &str, line_text: &str, occurrence: usize
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The first line of `text`, cut to at most `max` characters (an ellipsis
+/// marks a cut or a dropped rest), for messages and labels.
+pub fn shorten(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or("");
+    if line.chars().count() > max || line.len() < text.len() {
+        let cut: String = line.chars().take(max.saturating_sub(3)).collect();
+        format!("{cut}…")
+    } else {
+        line.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! may run it on any thread; each thread keeps its own parsers.
 
 use crate::diagnostic::{
-    fingerprint, line_start_before, Finding, Fix, LineIndex, Notice, NoticeKind, TraceStep,
+    fingerprint, line_start_before, shorten, Finding, Fix, LineIndex, Notice, NoticeKind, TraceStep,
 };
 use crate::lang::Lang;
 use crate::matcher::{node_text, Captures, MatchContext};
@@ -23,6 +23,9 @@ use tree_sitter::{Node, ParseOptions, Parser, QueryCursor, Tree};
 /// Time one file may take to parse and match before it is abandoned with a
 /// notice, so a pathological file cannot hang a pre-commit hook or CI.
 pub const DEFAULT_TIME_BUDGET: Duration = Duration::from_secs(10);
+
+/// Longest captured text quoted in a message.
+const MESSAGE_TEXT: usize = 60;
 
 /// How many nodes the traversal visits between deadline checks.
 const DEADLINE_CHECK_INTERVAL: u32 = 1024;
@@ -307,8 +310,8 @@ fn taint_findings(
                 let (rule, spec) = (&rules.rules[entry.0], entry.1);
                 let message = placeholder_regex()
                     .replace_all(&spec.message, |c: &regex::Captures<'_>| match &c[1] {
-                        "source" => shorten(&hit.source_text),
-                        _ => shorten(&hit.sink_text),
+                        "source" => shorten(&hit.source_text, MESSAGE_TEXT),
+                        _ => shorten(&hit.sink_text, MESSAGE_TEXT),
                     })
                     .into_owned();
                 Some(Finding {
@@ -504,22 +507,12 @@ fn interpolate(
         .replace_all(template, |c: &regex::Captures<'_>| {
             let text = capture(captures, names, &c[1]).map_or("", |n| node_text(n, source));
             if short {
-                shorten(text)
+                shorten(text, MESSAGE_TEXT)
             } else {
                 text.to_string()
             }
         })
         .into_owned()
-}
-
-fn shorten(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("");
-    if line.chars().count() > 60 || line.len() < text.len() {
-        let cut: String = line.chars().take(57).collect();
-        format!("{cut}…")
-    } else {
-        line.to_string()
-    }
 }
 
 /// Fingerprints from rule, path, line text and occurrence count. For

@@ -79,6 +79,20 @@ pub struct Matcher {
 }
 
 impl Matcher {
+    /// Capture names of the query, by capture index (none without one).
+    pub fn capture_names(&self) -> Vec<String> {
+        self.query
+            .as_ref()
+            .map(|q| {
+                q.query
+                    .capture_names()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Whether `node` matches, ignoring captures.
     pub fn matches(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
         if self.query.is_some() {

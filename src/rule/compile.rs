@@ -183,17 +183,7 @@ impl<'a> Compiler<'a> {
         }
 
         let matcher = self.matcher(spec, lang, Context::TopLevel)?;
-        let capture_names: Vec<String> = matcher
-            .query
-            .as_ref()
-            .map(|q| {
-                q.query
-                    .capture_names()
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let capture_names = matcher.capture_names();
         for required in role.required_captures() {
             if !capture_names.iter().any(|c| c == required) {
                 return Err(self.error_at_line(
@@ -532,17 +522,7 @@ impl<'a> Compiler<'a> {
             ));
         }
         let matcher = self.matcher(spec, lang, Context::TopLevel)?;
-        let capture_names: Vec<String> = matcher
-            .query
-            .as_ref()
-            .map(|q| {
-                q.query
-                    .capture_names()
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let capture_names = matcher.capture_names();
         let matcher_fixes: Vec<Spanned<String>> = spec
             .value
             .fix

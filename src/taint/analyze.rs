@@ -15,6 +15,7 @@
 
 use super::shape::{shape, Binding, Loop, Shape};
 use super::spec::{LanguageTaint, TaintMatcher};
+use crate::diagnostic::shorten;
 use crate::lang::Lang;
 use crate::matcher::{node_text, MatchContext};
 use std::collections::{HashMap, HashSet};
@@ -25,6 +26,8 @@ use tree_sitter::Node;
 
 /// Nesting depth beyond which code is skipped.
 const MAX_DEPTH: usize = 400;
+/// Longest code quoted in a path label.
+const LABEL_TEXT: usize = 40;
 /// Steps kept in a reported path (the source and the last ones).
 const MAX_STEPS: usize = 12;
 const DEADLINE_CHECK_INTERVAL: u32 = 1024;
@@ -530,7 +533,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         taint.then(&Step {
             start: at.start_byte(),
             end: at.end_byte(),
-            label: format!("flows into `{}`", shorten(name)),
+            label: format!("flows into `{}`", shorten(name, LABEL_TEXT)),
         })
     }
 
@@ -848,7 +851,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 end: param.end_byte(),
                 label: format!(
                     "request data: handler parameter `{}`",
-                    shorten(self.text(param))
+                    shorten(self.text(param), LABEL_TEXT)
                 ),
             },
         )
@@ -928,7 +931,10 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                         steps.push(Step {
                             start: arg.start_byte(),
                             end: arg.end_byte(),
-                            label: format!("reaches the sink as `{}`", shorten(sink_text)),
+                            label: format!(
+                                "reaches the sink as `{}`",
+                                shorten(sink_text, LABEL_TEXT)
+                            ),
                         });
                         self.hits.push(Hit {
                             rule: bit as usize,
@@ -991,7 +997,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 let step = Step {
                     start: node.start_byte(),
                     end: node.end_byte(),
-                    label: format!("request data: `{}`", shorten(self.text(node))),
+                    label: format!("request data: `{}`", shorten(self.text(node), LABEL_TEXT)),
                 };
                 out.union(&Taint::source(bits, step));
             }
@@ -1119,15 +1125,4 @@ fn collect_steps(last: &Rc<TraceNode>) -> Vec<Step> {
         steps.extend(tail);
     }
     steps
-}
-
-/// One line of at most 40 characters, for labels.
-fn shorten(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("");
-    if line.chars().count() > 40 || line.len() < text.len() {
-        let cut: String = line.chars().take(37).collect();
-        format!("{cut}…")
-    } else {
-        line.to_string()
-    }
 }
