@@ -36,6 +36,9 @@ pub struct QueryMatcher {
     /// running the query, which is far cheaper than a cursor execution.
     pub root_kinds: Option<Vec<u16>>,
     pub constraints: Vec<(u32, CaptureConstraint)>,
+    /// Literals one of which the text of any node this query matches
+    /// contains (see [`crate::rule::literals`]); `None`: no such set.
+    pub required: Option<crate::rule::literals::RequiredLiterals>,
 }
 
 /// Per-capture constraint (`where:` in rule files).
@@ -109,7 +112,12 @@ impl Matcher {
         node: Node<'t>,
         ctx: &mut MatchContext<'_>,
     ) -> Vec<Captures<'t>> {
-        if !self.node_parts_hold(node, ctx) {
+        if self
+            .query
+            .as_ref()
+            .is_some_and(|q| !q.may_match_at(node, ctx.source))
+            || !self.node_parts_hold(node, ctx)
+        {
             return Vec::new();
         }
         let found = match &self.query {
@@ -179,17 +187,25 @@ impl QueryMatcher {
         &self.source
     }
 
+    /// Whether the query can match at `node`: its kind is a root kind and
+    /// its text holds a required literal. Far cheaper than running it.
+    pub fn may_match_at(&self, node: Node<'_>, source: &str) -> bool {
+        self.root_kinds
+            .as_ref()
+            .is_none_or(|k| k.contains(&node.kind_id()))
+            && self.required.as_ref().is_none_or(|r| {
+                r.may_match(
+                    node.kind_id(),
+                    source.as_bytes().get(node.byte_range()).unwrap_or_default(),
+                )
+            })
+    }
+
     /// Matches whose pattern is rooted at `node` and whose captures satisfy
     /// the constraints. Results are collected before returning so the
-    /// shared cursor is free for nested matchers.
-    pub fn matches_at<'t>(&self, node: Node<'t>, ctx: &mut MatchContext<'_>) -> Vec<Captures<'t>> {
-        if self
-            .root_kinds
-            .as_ref()
-            .is_some_and(|k| !k.contains(&node.kind_id()))
-        {
-            return Vec::new();
-        }
+    /// shared cursor is free for nested matchers. Callers check
+    /// [`QueryMatcher::may_match_at`] first.
+    fn matches_at<'t>(&self, node: Node<'t>, ctx: &mut MatchContext<'_>) -> Vec<Captures<'t>> {
         ctx.cursor.set_max_start_depth(Some(0));
         let mut raw: Vec<Captures<'t>> = Vec::new();
         {

@@ -195,7 +195,6 @@ impl<'a> Compiler<'a> {
             }
         }
         Ok(TaintMatcher {
-            node_literals: crate::taint::spec::node_literals(&matcher),
             matcher,
             capture_names,
             anchors: spec.value.anchors.clone().unwrap_or_default(),
@@ -761,11 +760,18 @@ impl<'a> Compiler<'a> {
             ));
         }
         let root_kinds = super::index::pattern_root_kinds(&query, &q.value, grammar);
+        let required = super::literals::required_literals(
+            &q.value,
+            |name| query.capture_index_for_name(name),
+            &constraints,
+            |name| super::index::kind_ids(grammar, name),
+        );
         Ok(QueryMatcher {
             query,
             source: q.value.clone(),
             root_kinds,
             constraints,
+            required,
         })
     }
 

@@ -352,16 +352,23 @@ fn root_kinds_at(
         if id == 0 || supertypes.contains(&id) {
             return None;
         }
-        for kind in 0..grammar.node_kind_count() as u16 {
-            if grammar.node_kind_is_named(kind)
-                && grammar.node_kind_for_id(kind) == Some(name)
-                && !ids.contains(&kind)
-            {
+        for kind in kind_ids(grammar, name) {
+            if !ids.contains(&kind) {
                 ids.push(kind);
             }
         }
     }
     Some(ids)
+}
+
+/// Every id of the named node kind `name` (aliases can give one name
+/// several ids).
+pub fn kind_ids(grammar: &tree_sitter::Language, name: &str) -> Vec<u16> {
+    (0..grammar.node_kind_count() as u16)
+        .filter(|&kind| {
+            grammar.node_kind_is_named(kind) && grammar.node_kind_for_id(kind) == Some(name)
+        })
+        .collect()
 }
 
 /// `(call_expression ...)` → `call_expression`; anything else → `None`.

@@ -5,6 +5,7 @@
 pub mod compile;
 pub mod error;
 pub mod index;
+pub mod literals;
 pub mod load;
 pub mod meta;
 pub mod schema;

@@ -676,9 +676,6 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 if !matcher.may_match(node, self.ctx.source) {
                     continue;
                 }
-                if !matcher.may_match(node, self.ctx.source) {
-                    continue;
-                }
                 for caps in matcher.matcher.match_captures(node, self.ctx) {
                     for (index, captured) in caps {
                         let name = self.text(captured).to_string();

@@ -17,17 +17,15 @@ pub struct TaintMatcher {
     /// occurs in it, and a rule's taint pass runs only if one of its sink
     /// anchors and one of its source anchors do.
     pub anchors: Vec<String>,
-    /// Substrings the matched node's text must contain (see
-    /// [`node_literals`]).
-    pub node_literals: Option<aho_corasick::AhoCorasick>,
 }
 
 impl TaintMatcher {
     /// Whether the query can match at `node` and so is worth running.
     pub fn may_match(&self, node: tree_sitter::Node<'_>, source: &str) -> bool {
-        self.node_literals
+        self.matcher
+            .query
             .as_ref()
-            .is_none_or(|ac| ac.is_match(source.get(node.byte_range()).unwrap_or_default()))
+            .is_none_or(|q| q.may_match_at(node, source))
     }
 
     pub fn capture_index(&self, name: &str) -> Option<u32> {
@@ -156,46 +154,4 @@ fn anchors_of(matchers: &[Arc<TaintMatcher>]) -> Option<Vec<String>> {
         out.extend(m.anchors.iter().cloned());
     }
     Some(out)
-}
-
-/// Literals one of which the text of any node a matcher can match must
-/// contain, derived from the `where:` regexes of captures that every match
-/// of a pattern has (a captured node lies inside the matched one). Checked
-/// before running the query, which is far dearer than a substring search.
-/// `None` when some pattern has no such capture with a finite set of
-/// non-empty literals.
-pub fn node_literals(matcher: &Matcher) -> Option<aho_corasick::AhoCorasick> {
-    use regex_syntax::hir::literal::Extractor;
-    use tree_sitter::CaptureQuantifier::{One, OneOrMore};
-    let query = matcher.query.as_ref()?;
-    let literals_of = |index: u32| -> Option<Vec<Vec<u8>>> {
-        let mut best: Option<Vec<Vec<u8>>> = None;
-        for (_, constraint) in query.constraints.iter().filter(|(i, _)| *i == index) {
-            let regex = constraint.regex.as_ref()?;
-            let hir = regex_syntax::Parser::new().parse(regex.as_str()).ok()?;
-            let seq = Extractor::new().extract(&hir);
-            let literals = seq.literals()?;
-            if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
-                continue;
-            }
-            let set: Vec<Vec<u8>> = literals.iter().map(|l| l.as_bytes().to_vec()).collect();
-            if best.as_ref().is_none_or(|b| set.len() < b.len()) {
-                best = Some(set);
-            }
-        }
-        best
-    };
-    let mut all = Vec::new();
-    for pattern in 0..query.query.pattern_count() {
-        let quantifiers = query.query.capture_quantifiers(pattern);
-        // The smallest literal set among the captures this pattern always has.
-        let best = quantifiers
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| matches!(q, One | OneOrMore))
-            .filter_map(|(index, _)| literals_of(index as u32))
-            .min_by_key(Vec::len)?;
-        all.extend(best);
-    }
-    aho_corasick::AhoCorasick::new(all).ok()
 }

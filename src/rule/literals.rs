@@ -1,0 +1,631 @@
+//! Literals a node's text must contain for a query to match there.
+//!
+//! Running a tree-sitter query cursor at a candidate node costs far more
+//! than a substring search over the node's text, and most candidates fail
+//! on a name (`execute`, `system`, `yaml`…) that a `where:` regex or a
+//! `#eq?`/`#any-of?`/`#match?` predicate pins down. This module reads the
+//! query's text as a tree (nodes, alternations, groups, quantifiers,
+//! captures), works out per pattern which captures every match has, and
+//! turns their constraints into a set of literals one of which must occur
+//! in the matched node's text (a captured node lies inside the matched
+//! one). The check may only ever be looser than the query: anything this
+//! reader does not understand means "no requirement".
+
+use crate::matcher::CaptureConstraint;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+use std::collections::HashMap;
+
+/// A set of literals one of which must occur; `None`: no requirement.
+type Need = Option<Literals>;
+
+#[derive(Clone, Debug, PartialEq)]
+struct Literals {
+    words: Vec<Vec<u8>>,
+    /// Compare ASCII letters without case.
+    fold_case: bool,
+}
+
+impl Literals {
+    /// How selective the set is: longer shortest literal, then fewer.
+    fn score(&self) -> (usize, std::cmp::Reverse<usize>) {
+        let shortest = self.words.iter().map(Vec::len).min().unwrap_or(0);
+        (shortest.min(6), std::cmp::Reverse(self.words.len()))
+    }
+}
+
+/// Both must hold: keep the more selective requirement.
+fn both(a: Need, b: Need) -> Need {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.score() > a.score() { b } else { a }),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// One of them holds: both sets together, or nothing if one has none.
+fn either(a: Need, b: Need) -> Need {
+    let (mut a, b) = (a?, b?);
+    for w in b.words {
+        if !a.words.contains(&w) {
+            a.words.push(w);
+        }
+    }
+    a.fold_case |= b.fold_case;
+    Some(a)
+}
+
+/// What a query needs of a node's text, by the kind of the node.
+#[derive(Debug)]
+pub struct RequiredLiterals {
+    /// Node kind ids with the literals one of which a node of that kind
+    /// must contain (`None`: nothing required).
+    by_kind: Vec<(u16, Option<AhoCorasick>)>,
+}
+
+impl RequiredLiterals {
+    /// Whether a node of `kind_id` with this `text` may match. Kinds the
+    /// query does not start at are left to the root-kind check.
+    pub fn may_match(&self, kind_id: u16, text: &[u8]) -> bool {
+        match self.by_kind.iter().find(|(k, _)| *k == kind_id) {
+            Some((_, need)) => need.as_ref().is_none_or(|ac| ac.is_match(text)),
+            None => true,
+        }
+    }
+}
+
+/// The literal requirements of a query, per root kind, or `None` when the
+/// text is not understood, some pattern's root kind is not named, or no
+/// kind requires anything. `kind_ids` maps a kind name to its ids.
+pub fn required_literals(
+    query_text: &str,
+    capture_index: impl Fn(&str) -> Option<u32>,
+    constraints: &[(u32, CaptureConstraint)],
+    kind_ids: impl Fn(&str) -> Vec<u16>,
+) -> Option<RequiredLiterals> {
+    let patterns = Reader::new(query_text).patterns()?;
+    // Per root kind id: the union of its patterns' requirements.
+    let mut needs: Vec<(u16, Need)> = Vec::new();
+    for pattern in &patterns {
+        let ids = kind_ids(pattern.root_kind()?);
+        if ids.is_empty() {
+            return None;
+        }
+        let by_capture = capture_needs(pattern, &capture_index, constraints);
+        let need = pattern.need(&by_capture);
+        for id in ids {
+            match needs.iter_mut().find(|(k, _)| *k == id) {
+                Some((_, slot)) => *slot = either(slot.take(), need.clone()),
+                None => needs.push((id, need.clone())),
+            }
+        }
+    }
+    if needs.iter().all(|(_, need)| need.is_none()) {
+        return None;
+    }
+    let mut by_kind = Vec::new();
+    for (id, need) in needs {
+        let automaton = match need {
+            Some(need) => Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(need.fold_case)
+                    .build(&need.words)
+                    .ok()?,
+            ),
+            None => None,
+        };
+        by_kind.push((id, automaton));
+    }
+    Some(RequiredLiterals { by_kind })
+}
+
+/// Requirements per capture name from `where:` regexes and the pattern's
+/// text predicates.
+fn capture_needs(
+    pattern: &Item,
+    capture_index: &impl Fn(&str) -> Option<u32>,
+    constraints: &[(u32, CaptureConstraint)],
+) -> HashMap<String, Literals> {
+    let mut out: HashMap<String, Need> = HashMap::new();
+    let mut add = |name: &str, need: Need| {
+        let slot = out.entry(name.to_string()).or_insert(None);
+        *slot = both(slot.take(), need);
+    };
+    let mut names = Vec::new();
+    pattern.capture_names(&mut names);
+    for name in names {
+        let Some(index) = capture_index(name) else {
+            continue;
+        };
+        for (_, c) in constraints.iter().filter(|(i, _)| *i == index) {
+            if let Some(re) = &c.regex {
+                add(name, regex_literals(re.as_str()));
+            }
+        }
+    }
+    let mut predicates = Vec::new();
+    pattern.predicates(&mut predicates);
+    for (op, args) in predicates {
+        let [Arg::Capture(name), rest @ ..] = args else {
+            continue;
+        };
+        let strings: Option<Vec<&str>> = rest
+            .iter()
+            .map(|a| match a {
+                Arg::String(s) => Some(s.as_str()),
+                Arg::Capture(_) => None,
+            })
+            .collect();
+        let Some(strings) = strings.filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let need = match op.as_str() {
+            "eq?" | "any-of?" => exact(&strings),
+            "match?" if strings.len() == 1 => regex_literals(strings[0]),
+            _ => None,
+        };
+        add(name, need);
+    }
+    out.into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
+}
+
+fn exact(words: &[&str]) -> Need {
+    if words.iter().any(|w| w.is_empty()) {
+        return None;
+    }
+    Some(Literals {
+        words: words.iter().map(|w| w.as_bytes().to_vec()).collect(),
+        fold_case: false,
+    })
+}
+
+/// Literals one of which every match of `pattern` contains. A leading
+/// `(?i)` is read as ASCII case folding of the literals (a superset of
+/// what the regex accepts, which is all a prefilter needs).
+fn regex_literals(pattern: &str) -> Need {
+    use regex_syntax::hir::literal::Extractor;
+    let (body, fold_case) = match pattern.strip_prefix("(?i)") {
+        Some(rest) if rest.is_ascii() && !rest.contains("(?") => (rest, true),
+        _ => (pattern, false),
+    };
+    let hir = regex_syntax::Parser::new().parse(body).ok()?;
+    let seq = Extractor::new().extract(&hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    Some(Literals {
+        words: literals.iter().map(|l| l.as_bytes().to_vec()).collect(),
+        fold_case,
+    })
+}
+
+/// One element of a query pattern.
+#[derive(Debug)]
+enum Item {
+    /// `(kind child…)`, `(_ …)` or a grouped sequence `((a) (b))` (no
+    /// kind).
+    Node(Option<String>, Vec<Item>),
+    /// `[a b c]`.
+    Alternation(Vec<Item>),
+    /// `"token"`, `_`: no requirement of its own.
+    Leaf,
+    /// `(#op? @capture "arg"…)`.
+    Predicate(String, Vec<Arg>),
+    /// An item with its quantifier and captures.
+    Decorated {
+        item: Box<Item>,
+        optional: bool,
+        captures: Vec<String>,
+    },
+}
+
+#[derive(Debug)]
+enum Arg {
+    Capture(String),
+    String(String),
+}
+
+impl Item {
+    /// The node kind a top-level pattern starts at, if it names one.
+    fn root_kind(&self) -> Option<&str> {
+        match self {
+            Item::Decorated { item, .. } => item.root_kind(),
+            Item::Node(kind, _) => kind.as_deref(),
+            _ => None,
+        }
+    }
+
+    fn need(&self, by_capture: &HashMap<String, Literals>) -> Need {
+        match self {
+            Item::Node(_, children) => children
+                .iter()
+                .fold(None, |acc, c| both(acc, c.need(by_capture))),
+            Item::Alternation(branches) => {
+                let mut branches = branches
+                    .iter()
+                    .filter(|b| !matches!(b, Item::Predicate(..)));
+                let first = branches.next()?.need(by_capture);
+                branches.fold(first, |acc, b| either(acc, b.need(by_capture)))
+            }
+            Item::Leaf | Item::Predicate(..) => None,
+            Item::Decorated {
+                item,
+                optional,
+                captures,
+            } => {
+                if *optional {
+                    return None;
+                }
+                captures.iter().fold(item.need(by_capture), |acc, c| {
+                    both(acc, by_capture.get(c).cloned())
+                })
+            }
+        }
+    }
+
+    fn capture_names<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Item::Node(_, items) | Item::Alternation(items) => {
+                items.iter().for_each(|i| i.capture_names(out))
+            }
+            Item::Decorated { item, captures, .. } => {
+                out.extend(captures.iter().map(String::as_str));
+                item.capture_names(out);
+            }
+            Item::Leaf | Item::Predicate(..) => {}
+        }
+    }
+
+    fn predicates<'a>(&'a self, out: &mut Vec<(String, &'a [Arg])>) {
+        match self {
+            Item::Node(_, items) | Item::Alternation(items) => {
+                items.iter().for_each(|i| i.predicates(out))
+            }
+            Item::Decorated { item, .. } => item.predicates(out),
+            Item::Predicate(op, args) => out.push((op.clone(), args)),
+            Item::Leaf => {}
+        }
+    }
+}
+
+/// A reader of tree-sitter query text; every method returns `None` on
+/// text it does not understand.
+struct Reader<'a> {
+    text: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(text: &'a str) -> Self {
+        Reader {
+            text: text.as_bytes(),
+            at: 0,
+        }
+    }
+
+    fn patterns(mut self) -> Option<Vec<Item>> {
+        let mut out = Vec::new();
+        loop {
+            self.skip_space();
+            if self.at >= self.text.len() {
+                break;
+            }
+            out.push(self.decorated()?);
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.at).copied()
+    }
+
+    fn skip_space(&mut self) {
+        while let Some(c) = self.peek() {
+            if c == b';' {
+                while self.peek().is_some_and(|c| c != b'\n') {
+                    self.at += 1;
+                }
+            } else if c.is_ascii_whitespace() {
+                self.at += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn name(&mut self) -> &'a str {
+        let start = self.at;
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || b"_-.?!/".contains(&c))
+        {
+            self.at += 1;
+        }
+        std::str::from_utf8(&self.text[start..self.at]).unwrap_or("")
+    }
+
+    fn string(&mut self) -> Option<String> {
+        self.at += 1; // opening quote
+        let mut out = Vec::new();
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    self.at += 1;
+                    return String::from_utf8(out).ok();
+                }
+                b'\\' => {
+                    self.at += 1;
+                    let c = self.peek()?;
+                    out.push(match c {
+                        b'n' => b'\n',
+                        b't' => b'\t',
+                        b'r' => b'\r',
+                        b'0' => 0,
+                        other => other,
+                    });
+                }
+                c => out.push(c),
+            }
+            self.at += 1;
+        }
+    }
+
+    /// An item followed by its quantifier and captures.
+    fn decorated(&mut self) -> Option<Item> {
+        let item = self.item()?;
+        if matches!(item, Item::Predicate(..)) {
+            return Some(item);
+        }
+        let mut optional = false;
+        let mut captures = Vec::new();
+        loop {
+            self.skip_space();
+            match self.peek() {
+                Some(b'?' | b'*') => {
+                    optional = true;
+                    self.at += 1;
+                }
+                Some(b'+') => self.at += 1,
+                Some(b'@') => {
+                    self.at += 1;
+                    let name = self.name();
+                    if name.is_empty() {
+                        return None;
+                    }
+                    captures.push(name.to_string());
+                }
+                _ => break,
+            }
+        }
+        Some(Item::Decorated {
+            item: Box::new(item),
+            optional,
+            captures,
+        })
+    }
+
+    fn item(&mut self) -> Option<Item> {
+        self.skip_space();
+        match self.peek()? {
+            b'"' => {
+                self.string()?;
+                Some(Item::Leaf)
+            }
+            b'[' => {
+                self.at += 1;
+                Some(Item::Alternation(self.children(b']')?))
+            }
+            b'(' => {
+                self.at += 1;
+                self.skip_space();
+                match self.peek()? {
+                    b'#' => {
+                        self.at += 1;
+                        self.predicate()
+                    }
+                    b'(' | b'[' | b'"' | b'.' => Some(Item::Node(None, self.children(b')')?)),
+                    _ => {
+                        let kind = self.name();
+                        if kind.is_empty() {
+                            return None;
+                        }
+                        let kind = (kind != "_").then(|| kind.to_string());
+                        Some(Item::Node(kind, self.children(b')')?))
+                    }
+                }
+            }
+            _ => {
+                // A bare wildcard `_` (or another bare name).
+                if self.name().is_empty() {
+                    return None;
+                }
+                Some(Item::Leaf)
+            }
+        }
+    }
+
+    /// Children up to `close`, skipping fields (`name:`), negated fields
+    /// (`!name`) and anchors (`.`).
+    fn children(&mut self, close: u8) -> Option<Vec<Item>> {
+        let mut out = Vec::new();
+        loop {
+            self.skip_space();
+            match self.peek()? {
+                c if c == close => {
+                    self.at += 1;
+                    return Some(out);
+                }
+                b'.' => self.at += 1,
+                b'!' => {
+                    self.at += 1;
+                    self.name();
+                }
+                c if c.is_ascii_alphabetic() => {
+                    let save = self.at;
+                    self.name();
+                    self.skip_space();
+                    if self.peek() == Some(b':') {
+                        self.at += 1;
+                    } else {
+                        self.at = save;
+                        out.push(self.decorated()?);
+                    }
+                }
+                _ => out.push(self.decorated()?),
+            }
+        }
+    }
+
+    fn predicate(&mut self) -> Option<Item> {
+        let op = self.name().to_string();
+        let mut args = Vec::new();
+        loop {
+            self.skip_space();
+            match self.peek()? {
+                b')' => {
+                    self.at += 1;
+                    return Some(Item::Predicate(op, args));
+                }
+                b'@' => {
+                    self.at += 1;
+                    args.push(Arg::Capture(self.name().to_string()));
+                }
+                b'"' => args.push(Arg::String(self.string()?)),
+                _ => {
+                    if self.name().is_empty() {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex::Regex;
+    use std::sync::Arc;
+
+    fn constraint(re: &str) -> CaptureConstraint {
+        CaptureConstraint {
+            regex: Some(Arc::new(Regex::new(re).unwrap())),
+            ..Default::default()
+        }
+    }
+
+    /// The requirement for `query` with `where` regexes by capture name;
+    /// the automaton is probed with `texts` (true: may match).
+    fn probe(query: &str, wheres: &[(&str, &str)], texts: &[&str]) -> Option<Vec<bool>> {
+        let names: Vec<&str> = wheres.iter().map(|(n, _)| *n).collect();
+        let constraints: Vec<(u32, CaptureConstraint)> = wheres
+            .iter()
+            .enumerate()
+            .map(|(i, (_, re))| (i as u32, constraint(re)))
+            .collect();
+        let index = |name: &str| names.iter().position(|n| *n == name).map(|i| i as u32);
+        // Every kind name gets id 1, so the requirements of all patterns
+        // apply to one node kind.
+        let required = required_literals(query, index, &constraints, |_| vec![1])?;
+        Some(
+            texts
+                .iter()
+                .map(|t| required.may_match(1, t.as_bytes()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn a_required_capture_pins_its_where_literals() {
+        let got = probe(
+            "(call function: (attribute attribute: (identifier) @m) arguments: (_))",
+            &[("m", "^(?:execute|executemany)$")],
+            &["cur.execute(q)", "cur.fetch(q)"],
+        );
+        assert_eq!(got, Some(vec![true, false]));
+    }
+
+    #[test]
+    fn alternatives_need_one_of_their_literals_each() {
+        let query = "(call function: [(attribute attribute: (identifier) @a) (identifier) @b])";
+        let wheres = [("a", "^system$"), ("b", "^popen$")];
+        let got = probe(query, &wheres, &["os.system(x)", "popen(x)", "run(x)"]);
+        assert_eq!(got, Some(vec![true, true, false]));
+        // A branch without a literal means no requirement at all.
+        let open = "(call function: [(attribute attribute: (identifier) @a) (identifier)])";
+        assert_eq!(probe(open, &wheres, &["x"]), None);
+    }
+
+    #[test]
+    fn optional_captures_and_patterns_without_literals_need_nothing() {
+        let wheres = [("a", "^system$")];
+        assert_eq!(probe("(call (identifier)? @a)", &wheres, &["x"]), None);
+        assert_eq!(probe("(call (identifier)* @a)", &wheres, &["x"]), None);
+        assert_eq!(
+            probe("(call (identifier) @a) (string) @s", &wheres, &["x"]),
+            None
+        );
+        assert_eq!(
+            probe("(call (identifier)+ @a)", &wheres, &["system()", "x"]),
+            Some(vec![true, false])
+        );
+    }
+
+    #[test]
+    fn text_predicates_are_literals_too() {
+        let got = probe(
+            r#"(call function: (identifier) @f (#any-of? @f "eval" "exec")) (call function: (identifier) @g (#eq? @g "com\"pile"))"#,
+            &[],
+            &["eval(x)", "exec(x)", "com\"pile(x)", "run(x)"],
+        );
+        assert_eq!(got, Some(vec![true, true, true, false]));
+        let negated = r#"(call function: (identifier) @f (#not-eq? @f "eval"))"#;
+        assert_eq!(probe(negated, &[], &["x"]), None);
+    }
+
+    #[test]
+    fn case_insensitive_regexes_fold_ascii_case() {
+        let got = probe(
+            "(assignment left: (identifier) @k)",
+            &[("k", "(?i)passw(?:or)?d")],
+            &["DB_PASSWORD = x", "user = x"],
+        );
+        assert_eq!(got, Some(vec![true, false]));
+    }
+
+    #[test]
+    fn requirements_are_kept_per_root_kind() {
+        let constraints = [(0, constraint("^system$"))];
+        let index = |name: &str| (name == "a").then_some(0);
+        let ids = |name: &str| match name {
+            "call" => vec![1],
+            "assignment" => vec![2, 3],
+            _ => vec![],
+        };
+        let query = "(call (identifier) @a) (assignment (string))";
+        let required = required_literals(query, index, &constraints, ids).unwrap();
+        assert!(required.may_match(1, b"system()"));
+        assert!(!required.may_match(1, b"x = run()"));
+        assert!(required.may_match(2, b"x = 'y'"));
+        assert!(required.may_match(3, b"x = 'y'"));
+        // A pattern starting anywhere: no requirement can be kept.
+        assert!(required_literals("(_ (identifier) @a)", index, &constraints, ids).is_none());
+    }
+
+    #[test]
+    fn text_it_does_not_understand_means_no_requirement() {
+        let wheres = [("a", "^system$")];
+        assert_eq!(probe("(call (identifier) @a", &wheres, &["x"]), None);
+        assert_eq!(probe("(call {weird} @a)", &wheres, &["x"]), None);
+    }
+
+    #[test]
+    fn fields_anchors_comments_and_groups_are_read() {
+        let query =
+            "; a comment\n(call !type function: (identifier) @f . arguments: ((string) @s (_)))";
+        let got = probe(query, &[("s", "^\"sh\"$")], &["f(\"sh\", x)", "f(x)"]);
+        assert_eq!(got, Some(vec![true, false]));
+    }
+}
