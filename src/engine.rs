@@ -397,6 +397,13 @@ fn traverse(
                 continue;
             }
             let entry = &index.entries[i as usize];
+            let text = ctx.source.as_bytes().get(node.byte_range());
+            if !entry
+                .matcher
+                .may_match(node.kind_id(), text.unwrap_or_default())
+            {
+                continue;
+            }
             let Some(matcher) = entry.matcher.compiled() else {
                 continue;
             };

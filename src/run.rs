@@ -258,6 +258,10 @@ pub fn check_text(rules: &RuleSet, stdin: StdinSource, policy: &Policy) -> Repor
     report
 }
 
+/// Files larger than this are linted one at a time (see [`lint_file`]).
+const LARGE_FILE_BYTES: usize = 128 * 1024;
+static LARGE_FILE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn lint_file(
     rules: &RuleSet,
     target: &Target,
@@ -287,6 +291,14 @@ fn lint_file(
     let (mut findings, notices) = match cached {
         Some(entry) => (entry.findings, entry.notices),
         None => {
+            // A syntax tree takes tens of times its file's size: linting
+            // one large file at a time keeps peak memory flat whatever the
+            // thread count, at the cost of a rare wait.
+            let _one_large_file = (text.len() > LARGE_FILE_BYTES).then(|| {
+                LARGE_FILE
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            });
             let outcome = lint_text(rules, file.kind, &display, &text);
             if let (Some(cache), Some(key)) = (cache, key.as_deref()) {
                 let entry = Entry {
@@ -372,5 +384,53 @@ mod tests {
         let warm = run(&warm_rules);
         assert_eq!(warm.total(), cold.total());
         assert_eq!(compiled(&warm_rules), 0, "a warm run compiles nothing");
+    }
+
+    #[test]
+    fn a_rule_compiles_only_once_a_node_holds_its_required_literals() {
+        let rules = built_in();
+        let index = rules.for_lang(Lang::Python).expect("python rules");
+        let is_compiled = |id: &str| {
+            let rule = rules.rule_index(id).expect("rule");
+            index
+                .entries
+                .iter()
+                .filter(|e| e.rule == rule)
+                .any(|e| e.matcher.is_compiled())
+        };
+        // command-injection's anchors (`sh`, `system`) are in the file, but
+        // no call names a shell function or passes `shell=`/`-c`.
+        let quiet = "import shlex\nprint('bash', shlex.split(x))\nplatform.system\n";
+        let outcome = crate::engine::lint_source(&rules, Lang::Python, "a.py", quiet);
+        assert!(outcome.parsed);
+        assert!(!is_compiled("command-injection"));
+        let loud = "import os\nos.system(cmd)\n";
+        let outcome = crate::engine::lint_source(&rules, Lang::Python, "b.py", loud);
+        assert!(is_compiled("command-injection"));
+        assert!(outcome
+            .findings
+            .iter()
+            .any(|f| f.rule_id == "command-injection"));
+    }
+
+    #[test]
+    fn taint_queries_compile_only_when_a_node_can_use_them() {
+        let rules = built_in();
+        let index = rules.for_lang(Lang::Python).expect("python rules");
+        let rule = rules.rule_index("sql-injection").expect("rule");
+        let slot = &index
+            .taint
+            .iter()
+            .find(|t| t.rule == rule)
+            .expect("taint")
+            .spec;
+        // Sink and source anchors occur, so the taint pass runs…
+        let text = "from flask import request\n\ndef f():\n    # execute(sql) later\n    q = request.args['q']\n    return q\n";
+        crate::engine::lint_source(&rules, Lang::Python, "a.py", text);
+        assert!(slot.is_compiled());
+        let spec = slot.get().expect("compiled slot");
+        // …but no call is a SQL sink, so no sink query was compiled.
+        assert!(spec.roles.sinks.iter().all(|m| !m.is_compiled()));
+        assert!(spec.roles.sources.iter().any(|m| m.is_compiled()));
     }
 }

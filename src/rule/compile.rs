@@ -31,6 +31,9 @@ pub struct Compiler<'a> {
     pub only: Option<&'a [Lang]>,
     /// Taint libraries that `taint: { use: [...] }` may name.
     pub libraries: Option<&'a Libraries>,
+    /// Defer compiling taint matchers to their first use (built-in rules,
+    /// whose queries CI compiles): the rule's origin and text, shared.
+    pub defer: Option<&'a (Arc<str>, Arc<str>)>,
 }
 
 /// Whether a rule-directory file is a taint library rather than a rule.
@@ -102,7 +105,7 @@ impl<'a> Compiler<'a> {
         // errors when loaded); `only: Some(&[])` defers everything.
         for lang in Lang::all() {
             if self.only.is_none_or(|only| only.contains(&lang)) {
-                library.roles_for(lang)?;
+                library.roles_for(lang, false)?;
             }
         }
         Ok(library)
@@ -182,10 +185,42 @@ impl<'a> Compiler<'a> {
             ));
         }
 
-        let matcher = self.matcher(spec, lang, Context::TopLevel)?;
-        let capture_names = matcher.capture_names();
+        let anchors = spec.value.anchors.clone().unwrap_or_default();
+        let query_text = spec.value.query.as_ref().map_or("", |q| q.value.as_str());
+        let text_captures = crate::taint::spec::text_captures(query_text);
+        let built = match (&self.defer, &text_captures) {
+            (Some((origin, text)), Some(captures)) => {
+                let grammar = (lang.info().grammar)();
+                let root_kinds = super::index::text_root_kinds(query_text, &grammar);
+                let required = super::literals::required_literals(
+                    query_text,
+                    |name| where_regexes(&spec.value.where_, name),
+                    |name| super::index::kind_ids(&grammar, name),
+                );
+                let (origin, text, owned) = (origin.clone(), text.clone(), spec.clone());
+                let compile = Box::new(move || {
+                    let compiler = Compiler {
+                        origin: &origin,
+                        text: &text,
+                        only: None,
+                        libraries: None,
+                        defer: None,
+                    };
+                    compiler
+                        .matcher(&owned, lang, Context::TopLevel)
+                        .map_err(|e| eprintln!("backlint: {origin} ({lang}): {e}"))
+                        .ok()
+                });
+                TaintMatcher::lazy(anchors, root_kinds, captures.clone(), required, compile)
+            }
+            _ => TaintMatcher::ready(
+                self.matcher(spec, lang, Context::TopLevel)?,
+                query_text,
+                anchors,
+            ),
+        };
         for required in role.required_captures() {
-            if !capture_names.iter().any(|c| c == required) {
+            if !built.captures(required) {
                 return Err(self.error_at_line(
                     here,
                     format!("a taint {} query must capture `@{required}`", role.name()),
@@ -194,11 +229,7 @@ impl<'a> Compiler<'a> {
                 ));
             }
         }
-        Ok(TaintMatcher {
-            matcher,
-            capture_names,
-            anchors: spec.value.anchors.clone().unwrap_or_default(),
-        })
+        Ok(built)
     }
 
     /// Compiles a rule's `taint:` section for each language its sinks name.
@@ -279,7 +310,7 @@ impl<'a> Compiler<'a> {
             }
             let mut roles = TaintRoles::default();
             for lib in &libraries {
-                roles.extend(lib.roles_for(lang)?.as_ref());
+                roles.extend(lib.roles_for(lang, self.defer.is_some())?.as_ref());
             }
             if let Some(r) = own.get(&lang) {
                 roles.extend(r);
@@ -343,11 +374,13 @@ impl<'a> Compiler<'a> {
                     Box::new(move || {
                         let spec = file.taint.as_ref()?;
                         let only = [lang];
+                        let shared = (origin.clone(), text.clone());
                         let compiler = Compiler {
                             origin: &origin,
                             text: &text,
                             only: Some(&only),
                             libraries: Some(&libraries),
+                            defer: Some(&shared),
                         };
                         compiler
                             .taint(spec, &file, &mut Vec::new(), &mut Vec::new())
@@ -762,8 +795,7 @@ impl<'a> Compiler<'a> {
         let root_kinds = super::index::pattern_root_kinds(&query, &q.value, grammar);
         let required = super::literals::required_literals(
             &q.value,
-            |name| query.capture_index_for_name(name),
-            &constraints,
+            |name| where_regexes(where_, name),
             |name| super::index::kind_ids(grammar, name),
         );
         Ok(QueryMatcher {
@@ -831,6 +863,18 @@ impl<'a> Compiler<'a> {
     }
 }
 
+/// The `where:` regex of capture `name`, if it has one.
+fn where_regexes(
+    where_: &std::collections::BTreeMap<String, Spanned<CaptureSpec>>,
+    name: &str,
+) -> Vec<String> {
+    where_
+        .get(name)
+        .and_then(|c| c.value.regex.as_ref())
+        .map(|r| vec![r.value.clone()])
+        .unwrap_or_default()
+}
+
 /// What a lazily compiled matcher is compiled from: its rule file.
 pub struct Pending {
     pub origin: Arc<str>,
@@ -841,6 +885,22 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// The literals the top-level query needs at a node (see
+    /// [`super::literals`]), read from the rule's text without compiling.
+    pub(crate) fn required_literals(
+        &self,
+        lang: Lang,
+    ) -> Option<super::literals::RequiredLiterals> {
+        let spec = &self.file.matchers.get(&self.key)?.value;
+        let query = spec.query.as_ref()?;
+        let grammar = (lang.info().grammar)();
+        super::literals::required_literals(
+            &query.value,
+            |name| where_regexes(&spec.where_, name),
+            |name| super::index::kind_ids(&grammar, name),
+        )
+    }
+
     /// Compiles the matcher for `lang`, with the same checks as an eager
     /// compile.
     pub(crate) fn compile(&self, lang: Lang) -> Result<CompiledMatcher, Box<RuleFileError>> {
@@ -849,6 +909,7 @@ impl Pending {
             text: &self.text,
             only: None,
             libraries: None,
+            defer: None,
         };
         match self.file.matchers.get(&self.key) {
             Some(spec) => compiler.top_level(spec, lang, &self.file),
@@ -1012,6 +1073,9 @@ fn shared_query(
     }
 }
 
+/// Lazy-DFA cache limit of the rules' regexes (see [`shared_regex`]).
+const REGEX_CACHE_BYTES: usize = 128 * 1024;
+
 /// Compiled regexes shared by pattern text, with their match caches (a
 /// `Regex` clone would share the program but get caches of its own).
 ///
@@ -1034,9 +1098,17 @@ fn shared_regex(pattern: &str) -> Result<Arc<Regex>, regex::Error> {
         return Ok(re.clone());
     }
     let ascii = pattern.is_ascii();
-    let re = match ascii.then(|| regex::RegexBuilder::new(pattern).unicode(false).build()) {
+    let build = |unicode: bool| {
+        regex::RegexBuilder::new(pattern)
+            .unicode(unicode)
+            // Each thread keeps a lazy-DFA cache per regex, for hundreds of
+            // regexes matched against short texts: a small cache suffices.
+            .dfa_size_limit(REGEX_CACHE_BYTES)
+            .build()
+    };
+    let re = match ascii.then(|| build(false)) {
         Some(Ok(re)) => Arc::new(re),
-        _ => Arc::new(Regex::new(pattern)?),
+        _ => Arc::new(build(true)?),
     };
     lock().insert(pattern.to_string(), re.clone());
     Ok(re)
@@ -1129,7 +1201,13 @@ fn yaml_anchors(matchers: &TaintMatchers, lang: Lang) -> Option<Vec<String>> {
 
 impl TaintLibrary {
     /// The library's matchers for `lang`, compiled on first use.
-    pub fn roles_for(&self, lang: Lang) -> Result<Arc<TaintRoles>, Box<RuleFileError>> {
+    /// The library's roles for `lang`, compiled on the first call; with
+    /// `defer`, each matcher's query compiles on its first use.
+    pub fn roles_for(
+        &self,
+        lang: Lang,
+        defer: bool,
+    ) -> Result<Arc<TaintRoles>, Box<RuleFileError>> {
         let mut compiled = self
             .compiled
             .lock()
@@ -1138,11 +1216,13 @@ impl TaintLibrary {
             return Ok(roles.clone());
         }
         let only = [lang];
+        let shared = (Arc::from(self.origin.as_str()), self.text.clone());
         let compiler = Compiler {
             origin: &self.origin,
             text: &self.text,
             only: Some(&only),
             libraries: None,
+            defer: defer.then_some(&shared),
         };
         let mut roles: HashMap<Lang, TaintRoles> = HashMap::new();
         for (role, matchers) in [

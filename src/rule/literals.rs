@@ -11,7 +11,6 @@
 //! one). The check may only ever be looser than the query: anything this
 //! reader does not understand means "no requirement".
 
-use crate::matcher::CaptureConstraint;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use std::collections::HashMap;
 
@@ -75,11 +74,12 @@ impl RequiredLiterals {
 
 /// The literal requirements of a query, per root kind, or `None` when the
 /// text is not understood, some pattern's root kind is not named, or no
-/// kind requires anything. `kind_ids` maps a kind name to its ids.
+/// kind requires anything. `where_regexes` gives the `where:` regexes of a
+/// capture name; `kind_ids` maps a kind name to its ids. Needs only the
+/// rule's text, so it can be known before the query is compiled.
 pub fn required_literals(
     query_text: &str,
-    capture_index: impl Fn(&str) -> Option<u32>,
-    constraints: &[(u32, CaptureConstraint)],
+    where_regexes: impl Fn(&str) -> Vec<String>,
     kind_ids: impl Fn(&str) -> Vec<u16>,
 ) -> Option<RequiredLiterals> {
     let patterns = Reader::new(query_text).patterns()?;
@@ -90,7 +90,7 @@ pub fn required_literals(
         if ids.is_empty() {
             return None;
         }
-        let by_capture = capture_needs(pattern, &capture_index, constraints);
+        let by_capture = capture_needs(pattern, &where_regexes);
         let need = pattern.need(&by_capture);
         for id in ids {
             match needs.iter_mut().find(|(k, _)| *k == id) {
@@ -107,6 +107,9 @@ pub fn required_literals(
         let automaton = match need {
             Some(need) => Some(
                 AhoCorasickBuilder::new()
+                    // Many small automata live for the whole run: the
+                    // contiguous NFA is the compact kind.
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                     .ascii_case_insensitive(need.fold_case)
                     .build(&need.words)
                     .ok()?,
@@ -118,12 +121,28 @@ pub fn required_literals(
     Some(RequiredLiterals { by_kind })
 }
 
+/// The capture names a query's text uses, or `None` for text this reader
+/// does not understand.
+pub fn capture_names(query_text: &str) -> Option<Vec<String>> {
+    let patterns = Reader::new(query_text).patterns()?;
+    let mut names: Vec<&str> = Vec::new();
+    for pattern in &patterns {
+        pattern.capture_names(&mut names);
+    }
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    }
+    Some(out)
+}
+
 /// Requirements per capture name from `where:` regexes and the pattern's
 /// text predicates.
 fn capture_needs(
     pattern: &Item,
-    capture_index: &impl Fn(&str) -> Option<u32>,
-    constraints: &[(u32, CaptureConstraint)],
+    where_regexes: &impl Fn(&str) -> Vec<String>,
 ) -> HashMap<String, Literals> {
     let mut out: HashMap<String, Need> = HashMap::new();
     let mut add = |name: &str, need: Need| {
@@ -133,13 +152,8 @@ fn capture_needs(
     let mut names = Vec::new();
     pattern.capture_names(&mut names);
     for name in names {
-        let Some(index) = capture_index(name) else {
-            continue;
-        };
-        for (_, c) in constraints.iter().filter(|(i, _)| *i == index) {
-            if let Some(re) = &c.regex {
-                add(name, regex_literals(re.as_str()));
-            }
+        for re in where_regexes(name) {
+            add(name, regex_literals(&re));
         }
     }
     let mut predicates = Vec::new();
@@ -506,35 +520,29 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use regex::Regex;
-    use std::sync::Arc;
-
-    fn constraint(re: &str) -> CaptureConstraint {
-        CaptureConstraint {
-            regex: Some(Arc::new(Regex::new(re).unwrap())),
-            ..Default::default()
-        }
-    }
 
     /// The requirement for `query` with `where` regexes by capture name;
     /// the automaton is probed with `texts` (true: may match).
     fn probe(query: &str, wheres: &[(&str, &str)], texts: &[&str]) -> Option<Vec<bool>> {
-        let names: Vec<&str> = wheres.iter().map(|(n, _)| *n).collect();
-        let constraints: Vec<(u32, CaptureConstraint)> = wheres
-            .iter()
-            .enumerate()
-            .map(|(i, (_, re))| (i as u32, constraint(re)))
-            .collect();
-        let index = |name: &str| names.iter().position(|n| *n == name).map(|i| i as u32);
         // Every kind name gets id 1, so the requirements of all patterns
         // apply to one node kind.
-        let required = required_literals(query, index, &constraints, |_| vec![1])?;
+        let required = required_literals(query, regexes(wheres), |_| vec![1])?;
         Some(
             texts
                 .iter()
                 .map(|t| required.may_match(1, t.as_bytes()))
                 .collect(),
         )
+    }
+
+    fn regexes<'a>(wheres: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Vec<String> + 'a {
+        move |name| {
+            wheres
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, re)| re.to_string())
+                .collect()
+        }
     }
 
     #[test]
@@ -597,21 +605,20 @@ mod tests {
 
     #[test]
     fn requirements_are_kept_per_root_kind() {
-        let constraints = [(0, constraint("^system$"))];
-        let index = |name: &str| (name == "a").then_some(0);
+        let wheres = [("a", "^system$")];
         let ids = |name: &str| match name {
             "call" => vec![1],
             "assignment" => vec![2, 3],
             _ => vec![],
         };
         let query = "(call (identifier) @a) (assignment (string))";
-        let required = required_literals(query, index, &constraints, ids).unwrap();
+        let required = required_literals(query, regexes(&wheres), ids).unwrap();
         assert!(required.may_match(1, b"system()"));
         assert!(!required.may_match(1, b"x = run()"));
         assert!(required.may_match(2, b"x = 'y'"));
         assert!(required.may_match(3, b"x = 'y'"));
         // A pattern starting anywhere: no requirement can be kept.
-        assert!(required_literals("(_ (identifier) @a)", index, &constraints, ids).is_none());
+        assert!(required_literals("(_ (identifier) @a)", regexes(&wheres), ids).is_none());
     }
 
     #[test]
@@ -619,6 +626,12 @@ mod tests {
         let wheres = [("a", "^system$")];
         assert_eq!(probe("(call (identifier) @a", &wheres, &["x"]), None);
         assert_eq!(probe("(call {weird} @a)", &wheres, &["x"]), None);
+    }
+
+    #[test]
+    fn capture_names_are_read_from_the_text() {
+        let names = capture_names("(call (identifier) @f [(string) @s (integer) @f]) (x) @y");
+        assert_eq!(names, Some(vec!["f".into(), "s".into(), "y".into()]));
     }
 
     #[test]

@@ -90,6 +90,7 @@ pub fn compile_for(
                 text: &source.text,
                 only,
                 libraries: Some(&libraries),
+                defer: None,
             };
             if source.lazy {
                 compiler.compile_text_lazy()
@@ -155,6 +156,7 @@ fn compile_libraries(
                 // Built-in libraries compile per language on first use.
                 only: if source.lazy { Some(&[]) } else { only },
                 libraries: None,
+                defer: None,
             }
             .compile_library_text()
         })

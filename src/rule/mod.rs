@@ -74,6 +74,10 @@ pub struct LanguageMatcher {
     pub root_kinds: Option<Vec<u16>>,
     compiled: std::sync::OnceLock<Option<CompiledMatcher>>,
     pending: Option<compile::Pending>,
+    /// What the top-level query needs of a node's text, read from the
+    /// rule text on first use, so a matcher is compiled only once a node
+    /// passes it.
+    required: std::sync::OnceLock<Option<literals::RequiredLiterals>>,
     /// Identical for matchers written identically (same language, same
     /// spec), which therefore match the same nodes with the same captures:
     /// the engine evaluates such a group once per node.
@@ -104,6 +108,7 @@ impl LanguageMatcher {
             root_kinds,
             compiled: std::sync::OnceLock::from(Some(compiled)),
             pending: None,
+            required: std::sync::OnceLock::new(),
             same: String::new(),
         }
     }
@@ -121,6 +126,7 @@ impl LanguageMatcher {
             root_kinds,
             compiled: std::sync::OnceLock::new(),
             pending: Some(pending),
+            required: std::sync::OnceLock::new(),
             same: String::new(),
         }
     }
@@ -147,6 +153,22 @@ impl LanguageMatcher {
                 }
             })
             .as_ref()
+    }
+
+    /// Whether the top-level query may match at a node of `kind_id` with
+    /// this text. For a matcher not compiled yet this is known from the
+    /// rule's text, so a rule whose query no node of a run can satisfy is
+    /// never compiled; a compiled query checks the same before it runs.
+    pub fn may_match(&self, kind_id: u16, text: &[u8]) -> bool {
+        if self.is_compiled() {
+            return true;
+        }
+        let required = self.required.get_or_init(|| {
+            self.pending
+                .as_ref()
+                .and_then(|p| p.required_literals(self.lang))
+        });
+        required.as_ref().is_none_or(|r| r.may_match(kind_id, text))
     }
 
     /// Whether the matcher has been compiled (for tests and benchmarks).

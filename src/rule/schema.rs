@@ -198,7 +198,7 @@ impl OneOrMany {
 
 /// A matcher (sub-rule). Everything present must hold at the node:
 /// its kind, its text, its query, its relations and its composites.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MatcherSpec {
     /// Tree-sitter query; its patterns must match *at* the node.
@@ -245,7 +245,7 @@ pub struct MatcherSpec {
 }
 
 /// Constraints on one capture; every captured node must satisfy them.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CaptureSpec {
     #[serde(default)]

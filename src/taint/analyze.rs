@@ -216,12 +216,7 @@ impl Table {
         }
         let i = self.items.len();
         self.items.push((matcher.clone(), bit));
-        match matcher
-            .matcher
-            .query
-            .as_ref()
-            .and_then(|q| q.root_kinds.as_ref())
-        {
+        match matcher.root_kinds.as_ref() {
             Some(kinds) => {
                 for k in kinds {
                     self.by_kind.entry(*k).or_default().push(i);
@@ -309,16 +304,14 @@ pub fn analyze(
     for (i, spec) in rules.iter().enumerate() {
         let bit: Mask = 1 << i;
         for m in spec.roles.sources.iter().filter(possible) {
-            if m.capture_index("param").is_some() {
+            if m.captures("param") {
                 tables.param_sources.add(m, bit);
             } else {
                 tables.sources.add(m, bit);
             }
         }
         for m in spec.roles.sanitizers.iter().filter(possible) {
-            if m.capture_index("safe_if_true").is_some()
-                || m.capture_index("safe_if_false").is_some()
-            {
+            if m.captures("safe_if_true") || m.captures("safe_if_false") {
                 tables.guards.add(m, bit);
             } else {
                 tables.sanitizers.add(m, bit);
@@ -671,12 +664,13 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 let (matcher, mask) = &self.tables.guards.items[i];
                 let matcher = matcher.clone();
                 let mask = *mask;
-                let t = matcher.capture_index("safe_if_true");
-                let f = matcher.capture_index("safe_if_false");
-                if !matcher.may_match(node, self.ctx.source) {
+                let found = matcher.captures_at(node, self.ctx);
+                if found.is_empty() {
                     continue;
                 }
-                for caps in matcher.matcher.match_captures(node, self.ctx) {
+                let t = matcher.capture_index("safe_if_true");
+                let f = matcher.capture_index("safe_if_false");
+                for caps in found {
                     for (index, captured) in caps {
                         let name = self.text(captured).to_string();
                         // Under `not`/`!` the guard's meaning flips.
@@ -836,8 +830,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 continue;
             }
             let (matcher, bits) = (matcher.clone(), *bits);
-            if matcher.may_match(param, self.ctx.source) && matcher.matcher.matches(param, self.ctx)
-            {
+            if matcher.matches(param, self.ctx) {
                 mask |= bits;
             }
         }
@@ -859,15 +852,16 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         let kind = node.kind_id();
         for i in self.tables.propagators.candidates(kind) {
             let matcher = self.tables.propagators.items[i].0.clone();
+            let found = matcher.captures_at(node, self.ctx);
+            if found.is_empty() {
+                continue;
+            }
             let (Some(from), Some(to)) =
                 (matcher.capture_index("from"), matcher.capture_index("to"))
             else {
                 continue;
             };
-            if !matcher.may_match(node, self.ctx.source) {
-                continue;
-            }
-            for caps in matcher.matcher.match_captures(node, self.ctx) {
+            for caps in found {
                 let mut taint = Taint::default();
                 for (_, n) in caps.iter().filter(|(i, _)| *i == from) {
                     let t = self.eval(*n, state, depth + 1);
@@ -887,14 +881,15 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         for i in self.tables.sinks.candidates(kind) {
             let (matcher, mask) = &self.tables.sinks.items[i];
             let (matcher, mask) = (matcher.clone(), *mask);
+            let found = matcher.captures_at(node, self.ctx);
+            if found.is_empty() {
+                continue;
+            }
             let Some(sink) = matcher.capture_index("sink") else {
                 continue;
             };
             let reported = matcher.capture_index("match");
-            if !matcher.may_match(node, self.ctx.source) {
-                continue;
-            }
-            for caps in matcher.matcher.match_captures(node, self.ctx) {
+            for caps in found {
                 let at = reported
                     .and_then(|r| caps.iter().find(|(i, _)| *i == r))
                     .map_or(node, |(_, n)| *n);
@@ -976,7 +971,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 continue;
             }
             let (matcher, bits) = (matcher.clone(), *bits);
-            if matcher.may_match(node, self.ctx.source) && matcher.matcher.matches(node, self.ctx) {
+            if matcher.matches(node, self.ctx) {
                 sanitized |= bits;
             }
         }
@@ -990,7 +985,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             if out.mask() & bits == bits {
                 continue;
             }
-            if matcher.may_match(node, self.ctx.source) && matcher.matcher.matches(node, self.ctx) {
+            if matcher.matches(node, self.ctx) {
                 let step = Step {
                     start: node.start_byte(),
                     end: node.end_byte(),

@@ -5,35 +5,161 @@
 use crate::diagnostic::Severity;
 use crate::lang::Lang;
 use crate::matcher::Matcher;
+use crate::rule::literals::RequiredLiterals;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// One source, sanitizer, propagator or sink.
+/// One source, sanitizer, propagator or sink. Built-in ones compile their
+/// query on first use, once a node passes the checks that need only the
+/// rule's text (root kind, required literals), so a run compiles only the
+/// taint queries its files can exercise.
 pub struct TaintMatcher {
-    pub matcher: Matcher,
-    /// Capture names of the query, by capture index.
-    pub capture_names: Vec<String>,
     /// Prefilter literals: the matcher is used on a file only if one
     /// occurs in it, and a rule's taint pass runs only if one of its sink
     /// anchors and one of its source anchors do.
     pub anchors: Vec<String>,
+    /// Node kinds the query can start at (`None`: any), from its text.
+    pub root_kinds: Option<Vec<u16>>,
+    /// Capture names written in the query (order not significant).
+    pub captures: Vec<String>,
+    /// What the query needs of a node's text (see [`crate::rule::literals`]).
+    pub required: Option<RequiredLiterals>,
+    compiled: std::sync::OnceLock<Option<CompiledTaintMatcher>>,
+    pending: Option<PendingMatcher>,
 }
 
-impl TaintMatcher {
-    /// Whether the query can match at `node` and so is worth running.
-    pub fn may_match(&self, node: tree_sitter::Node<'_>, source: &str) -> bool {
-        self.matcher
-            .query
-            .as_ref()
-            .is_none_or(|q| q.may_match_at(node, source))
-    }
+/// A compiled taint matcher.
+pub struct CompiledTaintMatcher {
+    pub matcher: Matcher,
+    /// Capture names of the query, by capture index.
+    pub capture_names: Vec<String>,
+}
 
+impl CompiledTaintMatcher {
     pub fn capture_index(&self, name: &str) -> Option<u32> {
         self.capture_names
             .iter()
             .position(|n| n == name)
             .map(|i| i as u32)
     }
+}
+
+type PendingMatcher = Box<dyn Fn() -> Option<Matcher> + Send + Sync>;
+
+impl TaintMatcher {
+    /// A compiled matcher; `query_text` is the text it was compiled from.
+    pub fn ready(matcher: Matcher, query_text: &str, anchors: Vec<String>) -> TaintMatcher {
+        let root_kinds = matcher.query.as_ref().and_then(|q| q.root_kinds.clone());
+        let capture_names = matcher.capture_names();
+        TaintMatcher {
+            anchors,
+            root_kinds,
+            captures: text_captures(query_text).unwrap_or_else(|| capture_names.clone()),
+            // The compiled query checks its own required literals.
+            required: None,
+            compiled: std::sync::OnceLock::from(Some(CompiledTaintMatcher {
+                matcher,
+                capture_names,
+            })),
+            pending: None,
+        }
+    }
+
+    /// A matcher compiled by `compile` on first use.
+    pub fn lazy(
+        anchors: Vec<String>,
+        root_kinds: Option<Vec<u16>>,
+        captures: Vec<String>,
+        required: Option<RequiredLiterals>,
+        compile: PendingMatcher,
+    ) -> TaintMatcher {
+        TaintMatcher {
+            anchors,
+            root_kinds,
+            captures,
+            required,
+            compiled: std::sync::OnceLock::new(),
+            pending: Some(compile),
+        }
+    }
+
+    /// Whether the query can match at `node` and so is worth running:
+    /// known without compiling it.
+    pub fn may_match(&self, node: tree_sitter::Node<'_>, source: &str) -> bool {
+        self.root_kinds
+            .as_ref()
+            .is_none_or(|k| k.contains(&node.kind_id()))
+            && self.required.as_ref().is_none_or(|r| {
+                r.may_match(
+                    node.kind_id(),
+                    source.as_bytes().get(node.byte_range()).unwrap_or_default(),
+                )
+            })
+    }
+
+    /// Whether the query captures `name` (known without compiling it).
+    pub fn captures(&self, name: &str) -> bool {
+        self.captures.iter().any(|c| c == name)
+    }
+
+    /// The compiled matcher (`None` if it does not compile, which CI
+    /// rules out for the built-in rules).
+    pub fn compiled(&self) -> Option<&CompiledTaintMatcher> {
+        self.compiled
+            .get_or_init(|| {
+                let matcher = self.pending.as_ref()?()?;
+                let capture_names = matcher.capture_names();
+                Some(CompiledTaintMatcher {
+                    matcher,
+                    capture_names,
+                })
+            })
+            .as_ref()
+    }
+
+    /// Every set of captures with which the query matches at `node`
+    /// (compiling it if the text checks pass).
+    pub fn captures_at<'t>(
+        &self,
+        node: tree_sitter::Node<'t>,
+        ctx: &mut crate::matcher::MatchContext<'_>,
+    ) -> Vec<crate::matcher::Captures<'t>> {
+        if !self.may_match(node, ctx.source) {
+            return Vec::new();
+        }
+        match self.compiled() {
+            Some(c) => c.matcher.match_captures(node, ctx),
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether the query matches at `node`.
+    pub fn matches(
+        &self,
+        node: tree_sitter::Node<'_>,
+        ctx: &mut crate::matcher::MatchContext<'_>,
+    ) -> bool {
+        self.may_match(node, ctx.source)
+            && self
+                .compiled()
+                .is_some_and(|c| c.matcher.matches(node, ctx))
+    }
+
+    /// The index of capture `name` in the compiled query.
+    pub fn capture_index(&self, name: &str) -> Option<u32> {
+        self.compiled()?.capture_index(name)
+    }
+
+    /// Whether the query has been compiled (for tests of laziness).
+    pub fn is_compiled(&self) -> bool {
+        self.compiled.get().is_some()
+    }
+}
+
+/// The capture names written in a query's text, or `None` if the text is
+/// not understood.
+pub fn text_captures(query_text: &str) -> Option<Vec<String>> {
+    crate::rule::literals::capture_names(query_text)
 }
 
 /// The four roles for one language.
