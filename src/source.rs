@@ -42,11 +42,13 @@ pub fn read_source(path: &Path, display: &str, max_size: u64) -> Result<String, 
 }
 
 /// Whether a JavaScript/TypeScript file is minified or bundled output:
-/// a `.min.` name, lines far longer than people write (a line over 1,000
-/// characters making up most of the file), or minifier output that breaks
+/// a `.min.` name, lines far longer than people write (lines over 1,000
+/// characters making up most of the file, or any line over 64 KiB, which
+/// only bundlers and generators write), or minifier output that breaks
 /// lines at statements (over 100 characters a line on average, and fewer
 /// than 1 line in 20 indented).
 pub fn looks_minified(path: &Path, text: &str) -> bool {
+    const GENERATED_LINE: usize = 64 * 1024;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if name.contains(".min.") || name.ends_with(".bundle.js") {
         return true;
@@ -62,6 +64,9 @@ pub fn looks_minified(path: &Path, text: &str) -> bool {
         }
         if line.len() > 1000 {
             long += line.len();
+        }
+        if line.len() > GENERATED_LINE {
+            return true;
         }
     }
     long * 2 > text.len() || (text.len() / lines.max(1) > 100 && indented * 20 < lines)
@@ -127,6 +132,16 @@ mod tests {
         assert!(looks_minified(Path::new("assets/vendor-1a2b.js"), &broken));
         let wide = format!("  {}\n", "x".repeat(150)).repeat(100);
         assert!(!looks_minified(Path::new("src/wide.js"), &wide));
+        // A bundler's output: readable code around one enormous line.
+        let mixed = format!(
+            "{}{}\n{}",
+            "  f(x);\n".repeat(20_000),
+            "g(1),".repeat(14_000),
+            "  h(y);\n".repeat(20_000)
+        );
+        assert!(looks_minified(Path::new("assets/chunk-1a2b.js"), &mixed));
+        let long_but_human = format!("{}{}\n", "  f(x);\n".repeat(20_000), "g(1),".repeat(12_000));
+        assert!(!looks_minified(Path::new("src/table.js"), &long_but_human));
     }
 
     #[test]
