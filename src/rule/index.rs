@@ -170,7 +170,12 @@ impl LangIndex {
         let anchors = if patterns.is_empty() {
             None
         } else {
-            AhoCorasick::new(&patterns).ok()
+            // One automaton per language scans every file: the DFA is the
+            // fastest kind, and its memory is paid once.
+            AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&patterns)
+                .ok()
         };
         let automaton = |a: Option<Vec<String>>| a.and_then(|a| AhoCorasick::new(a).ok());
         let taint_anchors = taint
