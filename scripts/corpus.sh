@@ -42,6 +42,20 @@ PYPI=(
   celery==5.7.0
   aiohttp==3.14.5
   djangorestframework==3.16.1
+  twisted==26.10.0
+  tornado==6.6.1
+  pydantic==2.14.4
+  werkzeug==3.1.9
+  jinja2==3.1.6
+  kombu==5.7.0
+  redis==8.2.0
+  pymongo==4.20.1
+  alembic==1.20.1
+  gunicorn==27.0.1
+  uvicorn==0.55.0
+  marshmallow==4.4.0
+  psycopg==3.3.9
+  botocore==1.44.8
 )
 
 # name@version as npm spells it.
@@ -59,6 +73,11 @@ NPM=(
   @prisma/client@7.10.0
   ghost@6.65.0
   @strapi/core@5.54.0
+  graphql@17.1.0
+  zod@4.6.7
+  @trpc/server@11.25.2
+  @apollo/server@5.5.1
+  socket.io@4.8.4
 )
 
 # name=version as crates.io spells it. sqlx and sea-orm are facades: their
@@ -75,6 +94,22 @@ CRATES=(
   sea-orm=2.0.4
   tower-http=0.7.1
   jsonwebtoken=11.1.0
+  tokio=1.54.1
+  hyper=1.13.0
+  h2=0.4.21
+  tonic=0.14.9
+  tower=0.5.3
+  actix-http=3.20.0
+  sea-query=1.0.2
+  tokio-postgres=0.7.18
+  mongodb=3.9.1
+  rocket=0.5.2
+  warp=0.4.3
+  lettre=0.11.23
+  tracing=0.1.44
+  serde=1.0.229
+  serde_json=1.0.154
+  aws-sdk-s3=1.157.0
 )
 
 fetched=0

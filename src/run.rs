@@ -258,9 +258,65 @@ pub fn check_text(rules: &RuleSet, stdin: StdinSource, policy: &Policy) -> Repor
     report
 }
 
-/// Files larger than this are linted one at a time (see [`lint_file`]).
+/// Files larger than this count against [`LARGE_FILES`] (see [`lint_file`]).
 const LARGE_FILE_BYTES: usize = 128 * 1024;
-static LARGE_FILE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// How many bytes of large files may be linted at once: two files of a few
+/// hundred KiB run side by side, a bigger one runs alone.
+const LARGE_FILES_IN_FLIGHT: usize = 512 * 1024;
+static LARGE_FILES: ByteBudget = ByteBudget::new(LARGE_FILES_IN_FLIGHT);
+
+/// Bytes of input in flight, bounded: `take(n)` waits until `n` more bytes
+/// fit, except that anything may start when nothing is in flight (so a
+/// file larger than the budget runs alone instead of never).
+struct ByteBudget {
+    limit: usize,
+    in_flight: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+impl ByteBudget {
+    const fn new(limit: usize) -> ByteBudget {
+        ByteBudget {
+            limit,
+            in_flight: std::sync::Mutex::new(0),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    fn take(&self, bytes: usize) -> BudgetShare<'_> {
+        let guard = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut in_flight = self
+            .freed
+            .wait_while(guard, |n| *n > 0 && *n + bytes > self.limit)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *in_flight += bytes;
+        BudgetShare {
+            budget: self,
+            bytes,
+        }
+    }
+}
+
+/// Bytes taken from a [`ByteBudget`], given back on drop.
+struct BudgetShare<'a> {
+    budget: &'a ByteBudget,
+    bytes: usize,
+}
+
+impl Drop for BudgetShare<'_> {
+    fn drop(&mut self) {
+        let mut in_flight = self
+            .budget
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *in_flight = in_flight.saturating_sub(self.bytes);
+        self.budget.freed.notify_all();
+    }
+}
 
 fn lint_file(
     rules: &RuleSet,
@@ -291,14 +347,10 @@ fn lint_file(
     let (mut findings, notices) = match cached {
         Some(entry) => (entry.findings, entry.notices),
         None => {
-            // A syntax tree takes tens of times its file's size: linting
-            // one large file at a time keeps peak memory flat whatever the
+            // Parsing takes tens of times a file's size: bounding the bytes
+            // of large files in flight keeps peak memory flat whatever the
             // thread count, at the cost of a rare wait.
-            let _one_large_file = (text.len() > LARGE_FILE_BYTES).then(|| {
-                LARGE_FILE
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-            });
+            let _share = (text.len() > LARGE_FILE_BYTES).then(|| LARGE_FILES.take(text.len()));
             let outcome = lint_text(rules, file.kind, &display, &text);
             if let (Some(cache), Some(key)) = (cache, key.as_deref()) {
                 let entry = Entry {
@@ -335,6 +387,33 @@ mod tests {
     fn built_in() -> RuleSet {
         let loaded = compile_all(&builtin_sources()).unwrap_or_else(|_| panic!("built-ins"));
         RuleSet::build(loaded, &Selection::default()).expect("rule set")
+    }
+
+    #[test]
+    fn large_files_share_the_byte_budget_and_an_oversized_one_runs_alone() {
+        use std::sync::mpsc;
+        use std::time::Duration;
+        let budget = ByteBudget::new(512);
+        // Two that fit together are both granted at once.
+        let first = budget.take(300);
+        let second = budget.take(200);
+        std::thread::scope(|s| {
+            let (sent, got) = mpsc::channel();
+            let budget = &budget;
+            s.spawn(move || {
+                let _third = budget.take(100);
+                let _ = sent.send(());
+            });
+            // 600 bytes would be in flight: the third waits…
+            assert!(got.recv_timeout(Duration::from_millis(100)).is_err());
+            // …until enough is given back.
+            drop(first);
+            assert!(got.recv_timeout(Duration::from_secs(10)).is_ok());
+        });
+        drop(second);
+        // Larger than the whole budget: runs once nothing else is in flight.
+        let _alone = budget.take(4096);
+        assert_eq!(*budget.in_flight.lock().expect("lock"), 4096);
     }
 
     fn compiled(rules: &RuleSet) -> usize {
