@@ -8,7 +8,8 @@
 //! Prints one line: `files=… lines=… bytes=… parse_errors=… wall_ms=…`.
 
 use backlint::engine::parse;
-use backlint::source::{read_source, DEFAULT_MAX_FILE_SIZE};
+use backlint::lang::Lang;
+use backlint::source::{looks_minified, read_source, DEFAULT_MAX_FILE_SIZE};
 use backlint::walk::discover;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -62,10 +63,14 @@ fn parse_args() -> Result<(Option<usize>, Vec<PathBuf>), String> {
 }
 
 /// Reads and parses one file; `None` for files that are not source code or
-/// that the reader skips (binary, too large), as `backlint check` does.
+/// that `backlint check` skips (binary, too large, minified JavaScript).
 fn parse_one(file: &backlint::walk::SourceFile) -> Option<Totals> {
     let lang = file.lang()?;
     let text = read_source(&file.path, "", DEFAULT_MAX_FILE_SIZE).ok()?;
+    let is_js = matches!(lang, Lang::JavaScript | Lang::TypeScript | Lang::Tsx);
+    if is_js && looks_minified(&file.path, &text) {
+        return None;
+    }
     let broken = parse(lang, &text).is_none_or(|tree| tree.root_node().has_error());
     Some(Totals {
         files: 1,
