@@ -220,8 +220,8 @@ for lang in $LANGS; do
   # Warm the page cache so the first tool does not pay for the disk.
   find "$dir" -type f -print0 | xargs -0 cat >/dev/null
   # Without a .semgrepignore at its project root, semgrep skips test/ and
-  # tests/ folders (Twisted's and Tornado's tests: 469 files of the Python
-  # corpus); this one, with --project-root, makes it scan what the others do.
+  # tests/ folders (469 test files of Twisted, Tornado and Django in the
+  # Python corpus); this one, with --project-root, makes it scan what the others do.
   echo '# benches/compare.sh: scan everything, tests included' >"$dir/.semgrepignore"
 
   # backlint itself.

@@ -8,8 +8,7 @@
 //! Prints one line: `files=… lines=… bytes=… parse_errors=… wall_ms=…`.
 
 use backlint::engine::parse;
-use backlint::lang::Lang;
-use backlint::source::{looks_minified, read_source, DEFAULT_MAX_FILE_SIZE};
+use backlint::source::{is_minified_code, read_source, DEFAULT_MAX_FILE_SIZE};
 use backlint::walk::discover;
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -67,8 +66,7 @@ fn parse_args() -> Result<(Option<usize>, Vec<PathBuf>), String> {
 fn parse_one(file: &backlint::walk::SourceFile) -> Option<Totals> {
     let lang = file.lang()?;
     let text = read_source(&file.path, "", DEFAULT_MAX_FILE_SIZE).ok()?;
-    let is_js = matches!(lang, Lang::JavaScript | Lang::TypeScript | Lang::Tsx);
-    if is_js && looks_minified(&file.path, &text) {
+    if is_minified_code(Some(lang), &file.path, &text) {
         return None;
     }
     let broken = parse(lang, &text).is_none_or(|tree| tree.root_node().has_error());

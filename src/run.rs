@@ -330,11 +330,7 @@ fn lint_file(
         Ok(text) => text,
         Err(notice) => return (None, vec![notice]),
     };
-    let is_js = matches!(
-        file.lang(),
-        Some(Lang::JavaScript | Lang::TypeScript | Lang::Tsx)
-    );
-    if is_js && crate::source::looks_minified(&file.path, &text) {
+    if crate::source::is_minified_code(file.lang(), &file.path, &text) {
         let notice = Notice {
             path: display,
             kind: crate::diagnostic::NoticeKind::Minified,

@@ -5,6 +5,7 @@
 //! by `?`, so byte offsets stay those of the file on disk.
 
 use crate::diagnostic::{Notice, NoticeKind};
+use crate::lang::Lang;
 use std::path::Path;
 
 /// Files larger than this are skipped (bytes).
@@ -39,6 +40,13 @@ pub fn read_source(path: &Path, display: &str, max_size: u64) -> Result<String, 
             "skipped: binary file (NUL bytes)".into(),
         )
     })
+}
+
+/// Whether `backlint check` skips this source file as minified or bundled
+/// code: a JavaScript/TypeScript file that [`looks_minified`].
+pub fn is_minified_code(lang: Option<Lang>, path: &Path, text: &str) -> bool {
+    matches!(lang, Some(Lang::JavaScript | Lang::TypeScript | Lang::Tsx))
+        && looks_minified(path, text)
 }
 
 /// Whether a JavaScript/TypeScript file is minified or bundled output:
