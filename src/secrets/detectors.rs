@@ -13,7 +13,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
-use regex::Regex;
+use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 use super::entropy::shannon;
@@ -110,27 +110,27 @@ impl Detector {
             && !self
                 .value_exclude
                 .as_ref()
-                .is_some_and(|r| r.is_match(secret))
+                .is_some_and(|r| r.is_match(secret.as_bytes()))
             && !is_placeholder(secret)
     }
 
     /// Accepted secrets in `haystack`, as byte ranges.
     fn find_all(&self, haystack: &str) -> Vec<Range<usize>> {
         self.regex
-            .captures_iter(haystack)
+            .captures_iter(haystack.as_bytes())
             .filter_map(|c| c.get(self.group))
-            .filter(|m| self.accepts(m.as_str()))
             .map(|m| m.range())
+            .filter(|range| haystack.get(range.clone()).is_some_and(|s| self.accepts(s)))
             .collect()
     }
 
     fn binds(&self, normalized_key: &str) -> bool {
         self.binding.as_ref().is_some_and(|b| {
-            b.key.is_match(normalized_key)
+            b.key.is_match(normalized_key.as_bytes())
                 && !b
                     .key_exclude
                     .as_ref()
-                    .is_some_and(|x| x.is_match(normalized_key))
+                    .is_some_and(|x| x.is_match(normalized_key.as_bytes()))
         })
     }
 }
@@ -154,12 +154,20 @@ pub struct Detectors {
     keyword_owner: Vec<usize>,
 }
 
+/// Compiles a detector regex. One written in ASCII runs with ASCII
+/// classes over the text's bytes: secrets are ASCII, and Unicode classes
+/// under counted repetition (`[^\s'"]{12,1000}`) make automata and their
+/// per-thread caches megabytes large. A match that would split a
+/// character is dropped (the built-in patterns cannot produce one).
 fn compile(id: &str, field: &'static str, pattern: &str) -> Result<Regex, CatalogError> {
-    Regex::new(pattern).map_err(|source| CatalogError::Regex {
-        id: id.to_string(),
-        field,
-        source,
-    })
+    RegexBuilder::new(pattern)
+        .unicode(!pattern.is_ascii())
+        .build()
+        .map_err(|source| CatalogError::Regex {
+            id: id.to_string(),
+            field,
+            source,
+        })
 }
 
 impl Detectors {
@@ -380,5 +388,27 @@ mod tests {
         assert!(d
             .scan_text("nothing to see here, just prose and code")
             .is_empty());
+    }
+
+    #[test]
+    fn ascii_patterns_use_ascii_classes_and_never_split_a_character() {
+        let toml = r#"
+[[detector]]
+id = "t"
+description = "d"
+regex = '''tok_([^\s]{8})'''
+keywords = ["tok_"]
+secret_group = 1
+"#;
+        let d = Detectors::load(toml).unwrap_or_else(|e| panic!("{e}"));
+        let spans = |text: &str| -> Vec<Range<usize>> {
+            d.scan_text(text).into_iter().map(|h| h.span).collect()
+        };
+        assert_eq!(spans("tok_k7Qz9xwp"), vec![4..12]);
+        // U+00A0 is whitespace to Unicode classes, not to ASCII ones: the
+        // value runs through its two bytes.
+        assert_eq!(spans("tok_k7\u{a0}Qz9x end"), vec![4..12]);
+        // Eight bytes that end inside `é` (two bytes): dropped.
+        assert!(spans("tok_k7Qz9xwé").is_empty());
     }
 }
