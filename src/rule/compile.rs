@@ -725,7 +725,8 @@ impl<'a> Compiler<'a> {
                 Some("captures and quantifiers apply to nodes; a group holding only predicates has none".into()),
             ));
         }
-        let query = shared_query(lang, grammar, &q.value).map_err(|e| {
+        let compiled_text = ascii_match_predicates(&q.value);
+        let query = shared_query(lang, grammar, &compiled_text).map_err(|e| {
             let line = q.value.lines().nth(e.row).unwrap_or("").trim();
             let at = if line.is_empty() { None } else { self.text[start..].find(line).map(|i| start + i) };
             let span = match at {
@@ -792,7 +793,7 @@ impl<'a> Compiler<'a> {
                 },
             ));
         }
-        let root_kinds = super::index::pattern_root_kinds(&query, &q.value, grammar);
+        let root_kinds = super::index::pattern_root_kinds(&query, &compiled_text, grammar);
         let required = super::literals::required_literals(
             &q.value,
             |name| where_regexes(where_, name),
@@ -800,7 +801,7 @@ impl<'a> Compiler<'a> {
         );
         Ok(QueryMatcher {
             query,
-            source: q.value.clone(),
+            source: compiled_text.into_owned(),
             root_kinds,
             constraints,
             required,
@@ -1078,15 +1079,7 @@ const REGEX_CACHE_BYTES: usize = 128 * 1024;
 
 /// Compiled regexes shared by pattern text, with their match caches (a
 /// `Regex` clone would share the program but get caches of its own).
-///
-/// A pattern written in ASCII is compiled with Unicode mode off when it
-/// compiles that way: `\w`, `\d`, `\s`, `\b` and `(?i)` then mean their
-/// ASCII versions. Unicode classes and case folding make the automata
-/// several times larger, and the rules' regexes run over code, where the
-/// ASCII meaning is the intended one. A pattern that needs Unicode mode
-/// (non-ASCII text, or `.` and negated classes, which could otherwise match
-/// half a character) keeps it, as does one that asks with `(?u)`.
-/// docs/writing-rules.md tells rule authors.
+/// Compiled in ASCII mode when [`ascii_mode_fits`].
 fn shared_regex(pattern: &str) -> Result<Arc<Regex>, regex::Error> {
     static REGEXES: OnceLock<Mutex<HashMap<String, Arc<Regex>>>> = OnceLock::new();
     let map = REGEXES.get_or_init(Default::default);
@@ -1097,21 +1090,81 @@ fn shared_regex(pattern: &str) -> Result<Arc<Regex>, regex::Error> {
     if let Some(re) = lock().get(pattern) {
         return Ok(re.clone());
     }
-    let ascii = pattern.is_ascii();
-    let build = |unicode: bool| {
-        regex::RegexBuilder::new(pattern)
-            .unicode(unicode)
-            // Each thread keeps a lazy-DFA cache per regex, for hundreds of
-            // regexes matched against short texts: a small cache suffices.
-            .dfa_size_limit(REGEX_CACHE_BYTES)
-            .build()
-    };
-    let re = match ascii.then(|| build(false)) {
-        Some(Ok(re)) => Arc::new(re),
-        _ => Arc::new(build(true)?),
-    };
+    let re = regex::RegexBuilder::new(pattern)
+        .unicode(!ascii_mode_fits(pattern))
+        // Each thread keeps a lazy-DFA cache per regex, for hundreds of
+        // regexes matched against short texts: a small cache suffices.
+        .dfa_size_limit(REGEX_CACHE_BYTES)
+        .build()?;
+    let re = Arc::new(re);
     lock().insert(pattern.to_string(), re.clone());
     Ok(re)
+}
+
+/// Whether a rule regex is compiled with Unicode mode off, so that `\w`,
+/// `\d`, `\s`, `\b` and `(?i)` mean their ASCII versions: when it is
+/// written in ASCII and compiles that way over text. Unicode classes and
+/// case folding make the automata several times larger, and the rules'
+/// regexes run over code, where the ASCII meaning is the intended one. A
+/// pattern that needs Unicode mode (non-ASCII text, or `.` and negated
+/// classes, which could otherwise match half a character) keeps it, as
+/// does one that asks with `(?u)`. docs/writing-rules.md tells rule
+/// authors.
+fn ascii_mode_fits(pattern: &str) -> bool {
+    pattern.is_ascii()
+        && regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .build()
+            .parse(pattern)
+            .is_ok()
+}
+
+/// `query` with the regexes of its `#match?` and `#not-match?` predicates
+/// put in ASCII mode (a leading `(?-u)`) where [`ascii_mode_fits`]: the
+/// same policy as `where:` regexes, for the regexes tree-sitter compiles.
+fn ascii_match_predicates(query: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = query.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(found) = query[at..].find("match?") {
+        let op = at + found;
+        at = op + "match?".len();
+        let before = &query[..op];
+        if !(before.ends_with('#') || before.ends_with("#not-")) {
+            continue;
+        }
+        // `@capture`, then the regex as a string.
+        let Some(quote) = query[at..].find('"') else {
+            break;
+        };
+        let between = &query[at..at + quote];
+        if !between.trim_start().starts_with('@') || between.contains(')') {
+            continue;
+        }
+        let open = at + quote;
+        let mut end = open + 1;
+        let mut pattern = Vec::new();
+        while end < bytes.len() && bytes[end] != b'"' {
+            if bytes[end] == b'\\' {
+                end += 1;
+            }
+            pattern.extend(bytes.get(end));
+            end += 1;
+        }
+        let pattern = String::from_utf8_lossy(&pattern);
+        if ascii_mode_fits(&pattern) {
+            out.push_str(&query[copied..=open]);
+            out.push_str("(?-u)");
+            copied = open + 1;
+        }
+        at = end.min(query.len());
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(query);
+    }
+    out.push_str(&query[copied..]);
+    std::borrow::Cow::Owned(out)
 }
 
 impl RuleFileError {
@@ -1272,5 +1325,40 @@ mod tests {
         assert!(shared_regex("(").is_err());
         // The same text gives the same compiled regex.
         assert_eq!(re("a+b").as_str(), re("a+b").as_str());
+    }
+
+    #[test]
+    fn match_predicates_get_the_same_ascii_policy() {
+        use super::ascii_match_predicates as ascii;
+        let query = r#"((identifier) @f (#match? @f "^(?i)md5|\\bsha1$") (#not-match? @f "^.x$") (#eq? @f "match?"))"#;
+        assert_eq!(
+            ascii(query),
+            r#"((identifier) @f (#match? @f "(?-u)^(?i)md5|\\bsha1$") (#not-match? @f "^.x$") (#eq? @f "match?"))"#
+        );
+        // Non-ASCII text keeps Unicode mode; no predicate, no copy.
+        assert_eq!(
+            ascii(r#"((x) @a (#match? @a "é+"))"#),
+            r#"((x) @a (#match? @a "é+"))"#
+        );
+        assert!(matches!(ascii("(call) @c"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn an_ascii_match_predicate_matches_ascii_only_in_a_compiled_query() {
+        let grammar: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        let text = super::ascii_match_predicates(r#"((identifier) @i (#match? @i "^\\w+$"))"#);
+        let query = tree_sitter::Query::new(&grammar, &text).expect("compiles");
+        let source = "café = naive";
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&grammar).expect("grammar");
+        let tree = parser.parse(source, None).expect("parses");
+        let mut cursor = tree_sitter::QueryCursor::new();
+        let mut names = Vec::new();
+        let mut matches = cursor.matches(&query, tree.root_node(), source.as_bytes());
+        use streaming_iterator::StreamingIterator;
+        while let Some(m) = matches.next() {
+            names.extend(m.captures().iter().map(|c| &source[c.node.byte_range()]));
+        }
+        assert_eq!(names, vec!["naive"]);
     }
 }
