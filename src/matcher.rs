@@ -36,9 +36,22 @@ pub struct QueryMatcher {
     /// running the query, which is far cheaper than a cursor execution.
     pub root_kinds: Option<Vec<u16>>,
     pub constraints: Vec<(u32, CaptureConstraint)>,
+    /// The `#match?`/`#not-match?` predicates of each pattern, by pattern
+    /// index: evaluated here rather than by tree-sitter, so their regexes
+    /// are compiled like `where:` ones (shared, ASCII mode when they fit,
+    /// no capture-group engines).
+    pub text_regexes: Vec<Vec<TextRegex>>,
     /// Literals one of which the text of any node this query matches
     /// contains (see [`crate::rule::literals`]); `None`: no such set.
     pub required: Option<crate::rule::literals::RequiredLiterals>,
+}
+
+/// `(#match? @capture "regex")`, or `#not-match?` when `negated`: every
+/// node of the capture matches (does not match) the regex.
+pub struct TextRegex {
+    pub capture: u32,
+    pub regex: Arc<Regex>,
+    pub negated: bool,
 }
 
 /// Per-capture constraint (`where:` in rule files).
@@ -211,12 +224,27 @@ impl QueryMatcher {
         {
             let mut it = ctx.cursor.matches(&self.query, node, ctx.source.as_bytes());
             while let Some(m) = it.next() {
-                raw.push(m.captures().iter().map(|c| (c.index, c.node)).collect());
+                let captures: Captures<'t> =
+                    m.captures().iter().map(|c| (c.index, c.node)).collect();
+                if self.text_regexes_hold(m.pattern_index, &captures, ctx.source) {
+                    raw.push(captures);
+                }
             }
         }
         ctx.cursor.set_max_start_depth(None);
         raw.retain(|caps| self.constraints_hold(caps, ctx));
         raw
+    }
+
+    fn text_regexes_hold(&self, pattern: usize, caps: &Captures<'_>, source: &str) -> bool {
+        let Some(regexes) = self.text_regexes.get(pattern) else {
+            return true;
+        };
+        regexes.iter().all(|t| {
+            caps.iter()
+                .filter(|(i, _)| *i == t.capture)
+                .all(|(_, node)| t.regex.is_match(node_text(*node, source)) != t.negated)
+        })
     }
 
     fn constraints_hold(&self, caps: &Captures<'_>, ctx: &MatchContext<'_>) -> bool {

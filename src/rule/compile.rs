@@ -10,14 +10,14 @@ use super::schema::{
 use super::{CompiledMatcher, LanguageMatcher, LoadedRule, Rule};
 use crate::diagnostic::Severity;
 use crate::lang::Lang;
-use crate::matcher::{CaptureConstraint, Matcher, QueryMatcher, Relation, RelationKind};
+use crate::matcher::{CaptureConstraint, Matcher, QueryMatcher, Relation, RelationKind, TextRegex};
 use crate::taint::spec::{LanguageTaint, TaintLibrary, TaintMatcher, TaintRoles, TaintSlot};
 use miette::{NamedSource, SourceSpan};
 use regex::Regex;
 use serde_saphyr::{Location, Spanned};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-use tree_sitter::Query;
+use tree_sitter::{Query, QueryPredicateArg};
 
 /// Compiled taint libraries by name.
 pub type Libraries = HashMap<String, Arc<TaintLibrary>>;
@@ -725,7 +725,7 @@ impl<'a> Compiler<'a> {
                 Some("captures and quantifiers apply to nodes; a group holding only predicates has none".into()),
             ));
         }
-        let compiled_text = ascii_match_predicates(&q.value);
+        let compiled_text = own_match_predicates(&q.value);
         let query = shared_query(lang, grammar, &compiled_text).map_err(|e| {
             let line = q.value.lines().nth(e.row).unwrap_or("").trim();
             let at = if line.is_empty() { None } else { self.text[start..].find(line).map(|i| start + i) };
@@ -742,8 +742,52 @@ impl<'a> Compiler<'a> {
                 help: Some("check node and field names with `tree-sitter parse` or the grammar's node-types.json".into()),
             })
         })?;
+        let mut text_regexes = Vec::with_capacity(query.pattern_count());
         for pattern in 0..query.pattern_count() {
-            if let Some(p) = query.general_predicates(pattern).first() {
+            let mut own = Vec::new();
+            for p in query.general_predicates(pattern) {
+                let Some(op) = p.operator.strip_prefix(OWN_PREDICATE) else {
+                    continue;
+                };
+                let name = format!("#{op}");
+                let at = self.text[start..].find(&name).map_or(start, |i| start + i);
+                let (capture, pattern) = match &p.args[..] {
+                    [QueryPredicateArg::Capture(c), QueryPredicateArg::String(re)] => (*c, re),
+                    _ => {
+                        return Err(self
+                            .error(
+                                &Location::UNKNOWN,
+                                0,
+                                format!("`{name}` takes a capture and a regex"),
+                                "here",
+                                None,
+                            )
+                            .with_span((at, name.len()).into()))
+                    }
+                };
+                let regex = shared_regex(pattern).map_err(|e| {
+                    let last = e.to_string().lines().last().unwrap_or("").to_string();
+                    self.error(
+                        &Location::UNKNOWN,
+                        0,
+                        format!("invalid regex in `{name}`: {last}"),
+                        "this predicate",
+                        None,
+                    )
+                    .with_span((at, name.len()).into())
+                })?;
+                own.push(TextRegex {
+                    capture,
+                    regex,
+                    negated: op.starts_with("not-"),
+                });
+            }
+            text_regexes.push(own);
+            let foreign = query
+                .general_predicates(pattern)
+                .iter()
+                .find(|p| !p.operator.starts_with(OWN_PREDICATE));
+            if let Some(p) = foreign {
                 let name = format!("#{}", p.operator);
                 let at = self.text[start..].find(&name).map_or(start, |i| start + i);
                 return Err(self.error(&Location::UNKNOWN, 0, format!("unknown query predicate `{name}`"), "not supported", Some("supported: #eq?, #not-eq?, #match?, #not-match?, #any-of?, #not-any-of?; use `where:` for more".into())).with_span((at, name.len()).into()));
@@ -804,6 +848,7 @@ impl<'a> Compiler<'a> {
             source: compiled_text.into_owned(),
             root_kinds,
             constraints,
+            text_regexes,
             required,
         })
     }
@@ -1119,46 +1164,42 @@ fn ascii_mode_fits(pattern: &str) -> bool {
             .is_ok()
 }
 
-/// `query` with the regexes of its `#match?` and `#not-match?` predicates
-/// put in ASCII mode (a leading `(?-u)`) where [`ascii_mode_fits`]: the
-/// same policy as `where:` regexes, for the regexes tree-sitter compiles.
-fn ascii_match_predicates(query: &str) -> std::borrow::Cow<'_, str> {
+/// Prefix of the predicate names backlint evaluates itself.
+const OWN_PREDICATE: &str = "backlint-";
+
+/// `query` with its `#match?` and `#not-match?` predicates renamed
+/// `#backlint-match?` and `#backlint-not-match?`, so that tree-sitter
+/// leaves them to backlint (see [`text_regexes`]). Strings and comments
+/// are left as they are.
+fn own_match_predicates(query: &str) -> std::borrow::Cow<'_, str> {
     let bytes = query.as_bytes();
     let mut out = String::new();
     let mut copied = 0;
     let mut at = 0;
-    while let Some(found) = query[at..].find("match?") {
-        let op = at + found;
-        at = op + "match?".len();
-        let before = &query[..op];
-        if !(before.ends_with('#') || before.ends_with("#not-")) {
-            continue;
-        }
-        // `@capture`, then the regex as a string.
-        let Some(quote) = query[at..].find('"') else {
-            break;
-        };
-        let between = &query[at..at + quote];
-        if !between.trim_start().starts_with('@') || between.contains(')') {
-            continue;
-        }
-        let open = at + quote;
-        let mut end = open + 1;
-        let mut pattern = Vec::new();
-        while end < bytes.len() && bytes[end] != b'"' {
-            if bytes[end] == b'\\' {
-                end += 1;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => {
+                at += 1;
+                while at < bytes.len() && bytes[at] != b'"' {
+                    at += if bytes[at] == b'\\' { 2 } else { 1 };
+                }
             }
-            pattern.extend(bytes.get(end));
-            end += 1;
+            b';' => {
+                while at < bytes.len() && bytes[at] != b'\n' {
+                    at += 1;
+                }
+            }
+            b'#' => {
+                let name = &query[at + 1..];
+                if name.starts_with("match?") || name.starts_with("not-match?") {
+                    out.push_str(&query[copied..=at]);
+                    out.push_str(OWN_PREDICATE);
+                    copied = at + 1;
+                }
+            }
+            _ => {}
         }
-        let pattern = String::from_utf8_lossy(&pattern);
-        if ascii_mode_fits(&pattern) {
-            out.push_str(&query[copied..=open]);
-            out.push_str("(?-u)");
-            copied = open + 1;
-        }
-        at = end.min(query.len());
+        at += 1;
     }
     if copied == 0 {
         return std::borrow::Cow::Borrowed(query);
@@ -1328,37 +1369,54 @@ mod tests {
     }
 
     #[test]
-    fn match_predicates_get_the_same_ascii_policy() {
-        use super::ascii_match_predicates as ascii;
-        let query = r#"((identifier) @f (#match? @f "^(?i)md5|\\bsha1$") (#not-match? @f "^.x$") (#eq? @f "match?"))"#;
+    fn match_predicates_are_renamed_outside_strings_and_comments() {
+        use super::own_match_predicates as own;
+        let query = r##"((identifier) @f (#match? @f "^md5$") (#not-match? @f "x") (#eq? @f "#match?")) ; #match?"##;
         assert_eq!(
-            ascii(query),
-            r#"((identifier) @f (#match? @f "(?-u)^(?i)md5|\\bsha1$") (#not-match? @f "^.x$") (#eq? @f "match?"))"#
+            own(query),
+            r##"((identifier) @f (#backlint-match? @f "^md5$") (#backlint-not-match? @f "x") (#eq? @f "#match?")) ; #match?"##
         );
-        // Non-ASCII text keeps Unicode mode; no predicate, no copy.
-        assert_eq!(
-            ascii(r#"((x) @a (#match? @a "é+"))"#),
-            r#"((x) @a (#match? @a "é+"))"#
+        assert!(matches!(own("(call) @c"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    /// Findings of a one-query Python rule on `source`: the text of each
+    /// `@match`.
+    fn matches(query: &str, source: &str) -> Vec<String> {
+        let text = format!(
+            "id: sample\nsummary: s\nseverity: warning\ncategory: security\nmessage: m\ndocs: d\nmatch:\n  python:\n    query: |\n{}\n",
+            query.lines().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n")
         );
-        assert!(matches!(ascii("(call) @c"), std::borrow::Cow::Borrowed(_)));
+        let sources = [crate::rule::load::RuleSource {
+            origin: "sample.yaml".into(),
+            text,
+            lazy: false,
+        }];
+        let loaded = crate::rule::load::compile_all(&sources).unwrap_or_else(|e| panic!("{e:?}"));
+        let rules = crate::rule::index::RuleSet::build(loaded, &Default::default()).expect("set");
+        let outcome = crate::engine::lint_source(&rules, crate::lang::Lang::Python, "a.py", source);
+        outcome
+            .findings
+            .iter()
+            .map(|f| {
+                let lines: Vec<&str> = source.lines().collect();
+                let line = lines[f.span.start.line - 1];
+                line.chars()
+                    .skip(f.span.start.column - 1)
+                    .take(f.span.end.column - f.span.start.column)
+                    .collect()
+            })
+            .collect()
     }
 
     #[test]
-    fn an_ascii_match_predicate_matches_ascii_only_in_a_compiled_query() {
-        let grammar: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
-        let text = super::ascii_match_predicates(r#"((identifier) @i (#match? @i "^\\w+$"))"#);
-        let query = tree_sitter::Query::new(&grammar, &text).expect("compiles");
-        let source = "café = naive";
-        let mut parser = tree_sitter::Parser::new();
-        parser.set_language(&grammar).expect("grammar");
-        let tree = parser.parse(source, None).expect("parses");
-        let mut cursor = tree_sitter::QueryCursor::new();
-        let mut names = Vec::new();
-        let mut matches = cursor.matches(&query, tree.root_node(), source.as_bytes());
-        use streaming_iterator::StreamingIterator;
-        while let Some(m) = matches.next() {
-            names.extend(m.captures().iter().map(|c| &source[c.node.byte_range()]));
-        }
-        assert_eq!(names, vec!["naive"]);
+    fn match_predicates_run_in_ascii_mode_per_pattern() {
+        // `\w` is ASCII: `café` is not a word.
+        let ascii = r#"((identifier) @match (#match? @match "^\\w+$"))"#;
+        assert_eq!(matches(ascii, "café = naive\n"), ["naive"]);
+        let negated = r#"((identifier) @match (#not-match? @match "^na"))"#;
+        assert_eq!(matches(negated, "café = naive\n"), ["café"]);
+        // Predicates belong to their pattern.
+        let two = "((identifier) @match (#match? @match \"^a\"))\n((integer) @match)";
+        assert_eq!(matches(two, "a = b + 7\n"), ["a", "7"]);
     }
 }
