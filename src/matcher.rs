@@ -6,7 +6,7 @@
 //! over the matcher itself, whose depth is fixed by the rule file.
 
 use crate::lang::LanguageInfo;
-use regex::Regex;
+use crate::rule::rule_regex::RuleRegex;
 use std::collections::HashMap;
 use std::sync::Arc;
 use streaming_iterator::StreamingIterator;
@@ -50,15 +50,15 @@ pub struct QueryMatcher {
 /// node of the capture matches (does not match) the regex.
 pub struct TextRegex {
     pub capture: u32,
-    pub regex: Arc<Regex>,
+    pub regex: Arc<RuleRegex>,
     pub negated: bool,
 }
 
 /// Per-capture constraint (`where:` in rule files).
 #[derive(Default)]
 pub struct CaptureConstraint {
-    pub regex: Option<Arc<Regex>>,
-    pub not_regex: Option<Arc<Regex>>,
+    pub regex: Option<Arc<RuleRegex>>,
+    pub not_regex: Option<Arc<RuleRegex>>,
     pub kinds: Vec<String>,
     pub not_kinds: Vec<String>,
     pub literal: Option<bool>,
@@ -85,8 +85,8 @@ pub struct Relation {
 #[derive(Default)]
 pub struct Matcher {
     pub kinds: Vec<String>,
-    pub regex: Option<Arc<Regex>>,
-    pub not_regex: Option<Arc<Regex>>,
+    pub regex: Option<Arc<RuleRegex>>,
+    pub not_regex: Option<Arc<RuleRegex>>,
     pub query: Option<QueryMatcher>,
     pub relations: Vec<Relation>,
     pub all: Vec<Matcher>,

@@ -3,6 +3,7 @@
 //! regexes, capture names. Each error points at the YAML that caused it.
 
 use super::error::{line_span, offset_of, RuleFileError};
+use super::rule_regex::RuleRegex;
 use super::schema::{
     CaptureSpec, MatcherSpec, OneOrMany, Precision, RuleFile, TaintLibraryFile, TaintMatchers,
     TaintSpec,
@@ -765,7 +766,7 @@ impl<'a> Compiler<'a> {
                             .with_span((at, name.len()).into()))
                     }
                 };
-                let regex = shared_regex(pattern).map_err(|e| {
+                let regex = super::rule_regex::shared(pattern).map_err(|e| {
                     let last = e.to_string().lines().last().unwrap_or("").to_string();
                     self.error(
                         &Location::UNKNOWN,
@@ -853,9 +854,12 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    fn regex(&self, r: Option<&Spanned<String>>) -> Result<Option<Arc<Regex>>, Box<RuleFileError>> {
+    fn regex(
+        &self,
+        r: Option<&Spanned<String>>,
+    ) -> Result<Option<Arc<RuleRegex>>, Box<RuleFileError>> {
         let Some(r) = r else { return Ok(None) };
-        shared_regex(&r.value).map(Some).map_err(|e| {
+        super::rule_regex::shared(&r.value).map(Some).map_err(|e| {
             let last = e.to_string().lines().last().unwrap_or("").to_string();
             self.error_at_line(
                 self.loc_offset(&r.referenced),
@@ -1119,51 +1123,6 @@ fn shared_query(
     }
 }
 
-/// Lazy-DFA cache limit of the rules' regexes (see [`shared_regex`]).
-const REGEX_CACHE_BYTES: usize = 128 * 1024;
-
-/// Compiled regexes shared by pattern text, with their match caches (a
-/// `Regex` clone would share the program but get caches of its own).
-/// Compiled in ASCII mode when [`ascii_mode_fits`].
-fn shared_regex(pattern: &str) -> Result<Arc<Regex>, regex::Error> {
-    static REGEXES: OnceLock<Mutex<HashMap<String, Arc<Regex>>>> = OnceLock::new();
-    let map = REGEXES.get_or_init(Default::default);
-    let lock = || {
-        map.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
-    if let Some(re) = lock().get(pattern) {
-        return Ok(re.clone());
-    }
-    let re = regex::RegexBuilder::new(pattern)
-        .unicode(!ascii_mode_fits(pattern))
-        // Each thread keeps a lazy-DFA cache per regex, for hundreds of
-        // regexes matched against short texts: a small cache suffices.
-        .dfa_size_limit(REGEX_CACHE_BYTES)
-        .build()?;
-    let re = Arc::new(re);
-    lock().insert(pattern.to_string(), re.clone());
-    Ok(re)
-}
-
-/// Whether a rule regex is compiled with Unicode mode off, so that `\w`,
-/// `\d`, `\s`, `\b` and `(?i)` mean their ASCII versions: when it is
-/// written in ASCII and compiles that way over text. Unicode classes and
-/// case folding make the automata several times larger, and the rules'
-/// regexes run over code, where the ASCII meaning is the intended one. A
-/// pattern that needs Unicode mode (non-ASCII text, or `.` and negated
-/// classes, which could otherwise match half a character) keeps it, as
-/// does one that asks with `(?u)`. docs/writing-rules.md tells rule
-/// authors.
-fn ascii_mode_fits(pattern: &str) -> bool {
-    pattern.is_ascii()
-        && regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .build()
-            .parse(pattern)
-            .is_ok()
-}
-
 /// Prefix of the predicate names backlint evaluates itself.
 const OWN_PREDICATE: &str = "backlint-";
 
@@ -1335,7 +1294,6 @@ impl TaintLibrary {
 
 #[cfg(test)]
 mod tests {
-    use super::shared_regex;
 
     #[test]
     fn captured_groups_without_nodes_are_found() {
@@ -1350,22 +1308,6 @@ mod tests {
         ));
         assert!(!empty(r#"(call . (string) @s . "(" @p)+ ; (#x) @y"#));
         assert!(!empty(r#"(_ (_)? @x "a\"b" @y)"#));
-    }
-
-    #[test]
-    fn ascii_patterns_match_ascii_only_unless_they_need_unicode() {
-        let re = |p: &str| shared_regex(p).expect("valid regex");
-        assert!(re("(?i)^secret$").is_match("SeCrEt"));
-        assert!(!re("(?i)^secret$").is_match("ſecret"));
-        assert!(!re(r"^\w+$").is_match("café"));
-        assert!(re(r"(?u)^\w+$").is_match("café"));
-        // `.` and negated classes keep Unicode mode: whole characters.
-        assert!(re("^caf.$").is_match("café"));
-        assert!(re("^[^x]{4}$").is_match("café"));
-        assert!(re("(?i)^é$").is_match("É"));
-        assert!(shared_regex("(").is_err());
-        // The same text gives the same compiled regex.
-        assert_eq!(re("a+b").as_str(), re("a+b").as_str());
     }
 
     #[test]

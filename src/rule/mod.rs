@@ -8,6 +8,7 @@ pub mod index;
 pub mod literals;
 pub mod load;
 pub mod meta;
+pub mod rule_regex;
 pub mod schema;
 
 use crate::diagnostic::Severity;
