@@ -114,8 +114,9 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_found_before_first_use_and_read_like_the_regex_crate() {
-        let ours = shared("(").expect_err("unclosed group");
-        let theirs = regex::Regex::new("(")
+        let unclosed = String::from("(");
+        let ours = shared(&unclosed).expect_err("unclosed group");
+        let theirs = regex::Regex::new(&unclosed)
             .expect_err("unclosed group")
             .to_string();
         assert_eq!(ours.lines().last(), theirs.lines().last());
