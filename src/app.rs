@@ -7,7 +7,7 @@ use crate::render::{render, RenderOptions};
 use crate::rule::index::{RuleSet, Selection};
 use crate::rule::load::{builtin_sources, compile_for, dir_sources};
 use crate::rule::LoadedRule;
-use crate::run::{check_text, lint_targets_cached, Policy, StdinSource, Target};
+use crate::run::{check_text, lint_targets_cached, LintSettings, Policy, StdinSource, Target};
 use crate::walk::SourceFile;
 use clap::Parser;
 use miette::{GraphicalReportHandler, GraphicalTheme};
@@ -286,8 +286,13 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
         None => lint_targets_cached(
             &rules,
             &targets,
-            args.jobs,
-            max_file_size,
+            LintSettings {
+                jobs: args.jobs,
+                max_file_size,
+                // Snippets (pretty output) and fixes need the texts; the
+                // machine formats do not.
+                keep_sources: args.format == crate::render::Format::Pretty || args.fix || args.diff,
+            },
             notices,
             started,
             cache.as_ref(),

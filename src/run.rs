@@ -35,6 +35,8 @@ pub struct StdinSource {
 pub struct FileReport {
     pub path: String,
     pub kind: FileKind,
+    /// The text linted, or empty when the run did not keep texts (see
+    /// [`LintSettings::keep_sources`]).
     pub source: String,
     pub findings: Vec<Finding>,
 }
@@ -91,14 +93,12 @@ pub fn check(rules: &RuleSet, options: &CheckOptions) -> Report {
             policy: policy.clone(),
         })
         .collect();
-    lint_targets(
-        rules,
-        &targets,
-        options.jobs,
-        options.max_file_size,
-        notices,
-        started,
-    )
+    let settings = LintSettings {
+        jobs: options.jobs,
+        max_file_size: options.max_file_size,
+        keep_sources: true,
+    };
+    lint_targets(rules, &targets, settings, notices, started)
 }
 
 /// Which findings a file keeps and at what severity, from configuration.
@@ -186,25 +186,35 @@ pub struct Target {
     pub policy: Arc<Policy>,
 }
 
-/// Lints `targets` in parallel (`jobs` threads, all cores when `None`) and
-/// assembles the report, adding `notices` from earlier stages.
+/// How a run lints its targets.
+#[derive(Debug, Clone, Copy)]
+pub struct LintSettings {
+    /// Worker threads; `None` uses every core.
+    pub jobs: Option<usize>,
+    pub max_file_size: u64,
+    /// Keep each reported file's text in its [`FileReport`], for snippets
+    /// and fixes. Without it memory stays flat however many files have
+    /// findings: a file's text is dropped once it is linted.
+    pub keep_sources: bool,
+}
+
+/// Lints `targets` in parallel and assembles the report, adding `notices`
+/// from earlier stages.
 pub fn lint_targets(
     rules: &RuleSet,
     targets: &[Target],
-    jobs: Option<usize>,
-    max_file_size: u64,
+    settings: LintSettings,
     notices: Vec<Notice>,
     started: Instant,
 ) -> Report {
-    lint_targets_cached(rules, targets, jobs, max_file_size, notices, started, None)
+    lint_targets_cached(rules, targets, settings, notices, started, None)
 }
 
 /// [`lint_targets`] with a content cache.
 pub fn lint_targets_cached(
     rules: &RuleSet,
     targets: &[Target],
-    jobs: Option<usize>,
-    max_file_size: u64,
+    settings: LintSettings,
     mut notices: Vec<Notice>,
     started: Instant,
     cache: Option<&Cache>,
@@ -212,11 +222,11 @@ pub fn lint_targets_cached(
     let lint_all = || -> Vec<(Option<FileReport>, Vec<Notice>)> {
         targets
             .par_iter()
-            .map(|t| lint_file(rules, t, max_file_size, cache))
+            .map(|t| lint_file(rules, t, settings, cache))
             .collect()
     };
     let results = match rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.unwrap_or(0))
+        .num_threads(settings.jobs.unwrap_or(0))
         .build()
     {
         Ok(pool) => pool.install(lint_all),
@@ -321,12 +331,12 @@ impl Drop for BudgetShare<'_> {
 fn lint_file(
     rules: &RuleSet,
     target: &Target,
-    max_size: u64,
+    settings: LintSettings,
     cache: Option<&Cache>,
 ) -> (Option<FileReport>, Vec<Notice>) {
     let file = &target.file;
     let display = file.path.to_string_lossy().replace('\\', "/");
-    let text = match read_source(&file.path, &display, max_size) {
+    let text = match read_source(&file.path, &display, settings.max_file_size) {
         Ok(text) => text,
         Err(notice) => return (None, vec![notice]),
     };
@@ -367,7 +377,11 @@ fn lint_file(
         Some(FileReport {
             path: display,
             kind: file.kind,
-            source: text,
+            source: if settings.keep_sources {
+                text
+            } else {
+                String::new()
+            },
             findings,
         })
     };
@@ -383,6 +397,41 @@ mod tests {
     fn built_in() -> RuleSet {
         let loaded = compile_all(&builtin_sources()).unwrap_or_else(|_| panic!("built-ins"));
         RuleSet::build(loaded, &Selection::default()).expect("rule set")
+    }
+
+    #[test]
+    fn texts_are_kept_only_when_asked() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("app.py");
+        std::fs::write(&path, "import yaml\ndata = yaml.load(body)\n").expect("write");
+        let rules = built_in();
+        let (files, _) = discover(&[path]);
+        let policy = Arc::new(Policy::default());
+        let targets: Vec<Target> = files
+            .into_iter()
+            .map(|file| Target {
+                file,
+                policy: policy.clone(),
+            })
+            .collect();
+        let run = |keep_sources| {
+            let settings = LintSettings {
+                jobs: Some(1),
+                max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
+                keep_sources,
+            };
+            lint_targets(&rules, &targets, settings, Vec::new(), Instant::now())
+        };
+        let (kept, dropped) = (run(true), run(false));
+        assert!(kept.files[0].source.contains("yaml.load"));
+        assert!(dropped.files[0].source.is_empty());
+        let ids = |r: &Report| {
+            r.findings()
+                .map(|(_, f)| f.rule_id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert!(!ids(&kept).is_empty());
+        assert_eq!(ids(&kept), ids(&dropped));
     }
 
     #[test]
@@ -440,11 +489,15 @@ mod tests {
         }];
         let cache = Cache::open(&dir.path().join("cache"), "test").expect("cache");
         let run = |rules: &RuleSet| {
+            let settings = LintSettings {
+                jobs: Some(1),
+                max_file_size: u64::MAX,
+                keep_sources: true,
+            };
             lint_targets_cached(
                 rules,
                 &targets,
-                Some(1),
-                u64::MAX,
+                settings,
                 Vec::new(),
                 Instant::now(),
                 Some(&cache),
