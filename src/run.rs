@@ -85,14 +85,7 @@ impl Report {
 pub fn check(rules: &RuleSet, options: &CheckOptions) -> Report {
     let started = Instant::now();
     let (files, notices) = discover(&options.paths);
-    let policy = Arc::new(Policy::default());
-    let targets: Vec<Target> = files
-        .into_iter()
-        .map(|file| Target {
-            file,
-            policy: policy.clone(),
-        })
-        .collect();
+    let targets = Target::all_with(files, Policy::default());
     let settings = LintSettings {
         jobs: options.jobs,
         max_file_size: options.max_file_size,
@@ -184,6 +177,20 @@ impl Policy {
 pub struct Target {
     pub file: SourceFile,
     pub policy: Arc<Policy>,
+}
+
+impl Target {
+    /// `files`, all governed by one `policy`.
+    pub fn all_with(files: Vec<SourceFile>, policy: Policy) -> Vec<Target> {
+        let policy = Arc::new(policy);
+        files
+            .into_iter()
+            .map(|file| Target {
+                file,
+                policy: policy.clone(),
+            })
+            .collect()
+    }
 }
 
 /// How a run lints its targets.
@@ -406,14 +413,7 @@ mod tests {
         std::fs::write(&path, "import yaml\ndata = yaml.load(body)\n").expect("write");
         let rules = built_in();
         let (files, _) = discover(&[path]);
-        let policy = Arc::new(Policy::default());
-        let targets: Vec<Target> = files
-            .into_iter()
-            .map(|file| Target {
-                file,
-                policy: policy.clone(),
-            })
-            .collect();
+        let targets = Target::all_with(files, Policy::default());
         let run = |keep_sources| {
             let settings = LintSettings {
                 jobs: Some(1),
