@@ -39,7 +39,7 @@ pub struct QueryMatcher {
     /// The `#match?`/`#not-match?` predicates of each pattern, by pattern
     /// index: evaluated here rather than by tree-sitter, so their regexes
     /// are compiled like `where:` ones (shared, ASCII mode when they fit,
-    /// no capture-group engines).
+    /// built on first use).
     pub text_regexes: Vec<Vec<TextRegex>>,
     /// Literals one of which the text of any node this query matches
     /// contains (see [`crate::rule::literals`]); `None`: no such set.
