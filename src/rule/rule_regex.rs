@@ -60,38 +60,37 @@ pub fn shared(pattern: &str) -> Result<Arc<RuleRegex>, String> {
     if let Some(re) = lock().get(pattern) {
         return Ok(re.clone());
     }
-    let unicode = !ascii_mode_fits(pattern);
-    regex_syntax::ParserBuilder::new()
-        .unicode(unicode)
-        .build()
-        .parse(pattern)
-        .map_err(|e| e.to_string())?;
+    let parses = |unicode: bool| {
+        regex_syntax::ParserBuilder::new()
+            .unicode(unicode)
+            .build()
+            .parse(pattern)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    // ASCII mode when the pattern is ASCII and parses that way (see the
+    // note below); otherwise Unicode mode, whose parse reports any error.
+    let ascii = pattern.is_ascii() && parses(false).is_ok();
+    if !ascii {
+        parses(true)?;
+    }
     let re = Arc::new(RuleRegex {
         pattern: pattern.to_string(),
-        unicode,
+        unicode: !ascii,
         built: OnceLock::new(),
     });
     lock().insert(pattern.to_string(), re.clone());
     Ok(re)
 }
 
-/// Whether a rule regex is compiled with Unicode mode off, so that `\w`,
-/// `\d`, `\s`, `\b` and `(?i)` mean their ASCII versions: when it is
-/// written in ASCII and compiles that way over text. Unicode classes and
-/// case folding make the automata several times larger, and the rules'
-/// regexes run over code, where the ASCII meaning is the intended one. A
-/// pattern that needs Unicode mode (non-ASCII text, or `.` and negated
-/// classes, which could otherwise match half a character) keeps it, as
-/// does one that asks with `(?u)`. docs/writing-rules.md tells rule
-/// authors.
-fn ascii_mode_fits(pattern: &str) -> bool {
-    pattern.is_ascii()
-        && regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .build()
-            .parse(pattern)
-            .is_ok()
-}
+// A rule regex is compiled with Unicode mode off, so that `\w`, `\d`,
+// `\s`, `\b` and `(?i)` mean their ASCII versions, when it is written in
+// ASCII and parses that way over text. Unicode classes and case folding
+// make the automata several times larger, and the rules' regexes run over
+// code, where the ASCII meaning is the intended one. A pattern that needs
+// Unicode mode (non-ASCII text, or `.` and negated classes, which could
+// otherwise match half a character) keeps it, as does one that asks with
+// `(?u)`. docs/writing-rules.md tells rule authors.
 
 #[cfg(test)]
 mod tests {
