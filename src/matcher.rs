@@ -6,6 +6,7 @@
 //! over the matcher itself, whose depth is fixed by the rule file.
 
 use crate::lang::LanguageInfo;
+use crate::rule::literals::TextLiterals;
 use crate::rule::rule_regex::RuleRegex;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -79,6 +80,9 @@ pub struct Relation {
     pub kind: RelationKind,
     pub target: Matcher,
     pub stop_by: Option<Matcher>,
+    /// For `has`/`not-has`: literals the text of any node `target` matches
+    /// contains; a node whose text has none has no such descendant.
+    pub target_literals: Option<TextLiterals>,
 }
 
 /// A compiled sub-rule. Empty parts always hold.
@@ -285,8 +289,17 @@ impl Relation {
         match self.kind {
             RelationKind::Inside => self.find_ancestor(node, ctx),
             RelationKind::NotInside => !self.find_ancestor(node, ctx),
-            RelationKind::Has => self.find_descendant(node, ctx),
-            RelationKind::NotHas => !self.find_descendant(node, ctx),
+            RelationKind::Has => self.may_have(node, ctx) && self.find_descendant(node, ctx),
+            RelationKind::NotHas => !(self.may_have(node, ctx) && self.find_descendant(node, ctx)),
+        }
+    }
+
+    /// Whether `node`'s text holds what a descendant matching the target
+    /// needs (cheaper than walking the descendants).
+    fn may_have(&self, node: Node<'_>, ctx: &MatchContext<'_>) -> bool {
+        match &self.target_literals {
+            Some(literals) => literals.occur_in(node_text(node, ctx.source).as_bytes()),
+            None => true,
         }
     }
 

@@ -3,6 +3,7 @@
 //! regexes, capture names. Each error points at the YAML that caused it.
 
 use super::error::{line_span, offset_of, RuleFileError};
+use super::literals::TextLiterals;
 use super::rule_regex::RuleRegex;
 use super::schema::{
     CaptureSpec, MatcherSpec, OneOrMany, Precision, RuleFile, TaintLibraryFile, TaintMatchers,
@@ -654,10 +655,16 @@ impl<'a> Compiler<'a> {
                     Some(stop) => Some(self.matcher(stop, lang, Context::Nested)?),
                     None => None,
                 };
+                let target = self.matcher(rel, lang, Context::Relation)?;
+                let target_literals = match kind {
+                    RelationKind::Has | RelationKind::NotHas => TextLiterals::of(&target),
+                    RelationKind::Inside | RelationKind::NotInside => None,
+                };
                 relations.push(Relation {
                     kind,
-                    target: self.matcher(rel, lang, Context::Relation)?,
+                    target,
                     stop_by,
+                    target_literals,
                 });
             }
         }

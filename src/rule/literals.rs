@@ -204,15 +204,100 @@ fn regex_literals(pattern: &str) -> Need {
         _ => (pattern, false),
     };
     let hir = regex_syntax::Parser::new().parse(body).ok()?;
-    let seq = Extractor::new().extract(&hir);
-    let literals = seq.literals()?;
-    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
-        return None;
+    let prefixes = Extractor::new().extract(&hir).literals().and_then(|found| {
+        if found.is_empty() || found.iter().any(|l| l.as_bytes().is_empty()) {
+            return None;
+        }
+        Some(Literals {
+            words: found.iter().map(|l| l.as_bytes().to_vec()).collect(),
+            fold_case,
+        })
+    });
+    let inner = inner_literals(&hir).map(|words| Literals { words, fold_case });
+    both(prefixes, inner)
+}
+
+/// Words one of which every match of `hir` contains anywhere, not only at
+/// its start: `^\(?\s*request\.(json|form)` needs `request.`, which a
+/// prefix extractor gives up on after the optional parenthesis.
+fn inner_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::HirKind;
+    let score = |words: &Vec<Vec<u8>>| {
+        let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
+        (shortest.min(6), std::cmp::Reverse(words.len()))
+    };
+    match hir.kind() {
+        HirKind::Literal(lit) if !lit.0.is_empty() => Some(vec![lit.0.to_vec()]),
+        HirKind::Capture(c) => inner_literals(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => inner_literals(&r.sub),
+        // Every part occurs: the most selective one will do.
+        HirKind::Concat(parts) => parts
+            .iter()
+            .filter_map(inner_literals)
+            .max_by_key(|w| score(w)),
+        // One branch occurs: each must have words.
+        HirKind::Alternation(branches) => {
+            let mut words: Vec<Vec<u8>> = Vec::new();
+            for branch in branches {
+                for w in inner_literals(branch)? {
+                    if !words.contains(&w) {
+                        words.push(w);
+                    }
+                }
+            }
+            Some(words)
+        }
+        _ => None,
     }
-    Some(Literals {
-        words: literals.iter().map(|l| l.as_bytes().to_vec()).collect(),
-        fold_case,
-    })
+}
+
+/// Literals one of which the text of any node a matcher matches contains,
+/// so a `has:` relation need not walk the descendants of a node whose text
+/// holds none of its target's literals (a descendant's text lies inside
+/// the node's).
+#[derive(Debug)]
+pub struct TextLiterals(AhoCorasick);
+
+impl TextLiterals {
+    /// What a node matching `matcher` contains, from its regexes and those
+    /// of the parts that must hold with it; `None` when nothing is known.
+    pub fn of(matcher: &crate::matcher::Matcher) -> Option<TextLiterals> {
+        let need = matcher_need(matcher)?;
+        let automaton = AhoCorasickBuilder::new()
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .ascii_case_insensitive(need.fold_case)
+            .build(&need.words)
+            .ok()?;
+        Some(TextLiterals(automaton))
+    }
+
+    /// Whether `text` holds one of the literals.
+    pub fn occur_in(&self, text: &[u8]) -> bool {
+        self.0.is_match(text)
+    }
+}
+
+fn matcher_need(matcher: &crate::matcher::Matcher) -> Need {
+    use crate::matcher::RelationKind;
+    let mut need = matcher
+        .regex
+        .as_ref()
+        .and_then(|r| regex_literals(r.as_str()));
+    for part in &matcher.all {
+        need = both(need, matcher_need(part));
+    }
+    for relation in &matcher.relations {
+        if relation.kind == RelationKind::Has {
+            need = both(need, matcher_need(&relation.target));
+        }
+    }
+    let any = matcher
+        .any
+        .iter()
+        .map(matcher_need)
+        .reduce(either)
+        .flatten();
+    both(need, any)
 }
 
 /// One element of a query pattern.
@@ -553,6 +638,46 @@ mod tests {
             &["cur.execute(q)", "cur.fetch(q)"],
         );
         assert_eq!(got, Some(vec![true, false]));
+    }
+
+    #[test]
+    fn a_regex_needs_the_literals_inside_it_not_only_its_prefix() {
+        // The optional parenthesis and spaces defeat a prefix extractor.
+        let got = probe(
+            "(call arguments: (argument_list (_) @body))",
+            &[("body", r"^\(?\s*(await\s+)?request\.(json|form)")],
+            &["User(**request.json)", "User(**payload.json)"],
+        );
+        assert_eq!(got, Some(vec![true, false]));
+    }
+
+    #[test]
+    fn a_has_target_needs_its_regex_literals_and_those_of_its_parts() {
+        use crate::matcher::Matcher;
+        use crate::rule::rule_regex::shared;
+        let named = |re: &str| Matcher {
+            kinds: vec!["identifier".into()],
+            regex: Some(shared(re).expect("valid regex")),
+            ..Matcher::default()
+        };
+        let secret = TextLiterals::of(&named("(?i)(password|api_?key)$")).expect("literals");
+        assert!(secret.occur_in(b"debug!(\"{}\", user.PASSWORD)"));
+        assert!(secret.occur_in(b"info!(api_key)"));
+        assert!(!secret.occur_in(b"info!(\"{}\", user.name)"));
+        // Either alternative may match: both sets together.
+        let either = Matcher {
+            any: vec![named("password$"), named("^token")],
+            ..Matcher::default()
+        };
+        let either = TextLiterals::of(&either).expect("literals");
+        assert!(either.occur_in(b"f(token_value)") && either.occur_in(b"f(password)"));
+        assert!(!either.occur_in(b"f(name)"));
+        // An alternative that can match anything leaves nothing required.
+        let open = Matcher {
+            any: vec![named("password$"), Matcher::default()],
+            ..Matcher::default()
+        };
+        assert!(TextLiterals::of(&open).is_none());
     }
 
     #[test]
