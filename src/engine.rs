@@ -8,7 +8,7 @@ use crate::diagnostic::{
 use crate::lang::Lang;
 use crate::matcher::{node_text, Captures, MatchContext};
 use crate::rule::compile::placeholder_regex;
-use crate::rule::index::{LangIndex, RuleSet};
+use crate::rule::index::{LangIndex, Live, RuleSet};
 use crate::rule::meta::{BLANKET_SUPPRESSION, UNUSED_SUPPRESSION};
 use crate::rule::Category;
 use crate::secrets::{self, ConfigKind};
@@ -97,9 +97,8 @@ pub fn lint_source_within(
     };
     let mut findings = Vec::new();
     if let Some(index) = rules.for_lang(lang) {
-        let live = index.live_entries(source.as_bytes());
-        let live_taint = index.live_taint(source.as_bytes());
-        if live.iter().any(|l| *l) || live_taint.iter().any(|l| *l) {
+        let live = index.live(source.as_bytes());
+        if live.any() {
             let Some(tree) = parse_until(lang, source, deadline) else {
                 outcome.notices.push(timeout(path));
                 return outcome;
@@ -123,17 +122,17 @@ pub fn lint_source_within(
                     memo: HashMap::new(),
                 };
                 let lines = LineIndex::new(source);
-                let mut found = traverse(rules, index, &live, root, &mut ctx, &lines, deadline)?;
-                let flows = taint_findings(
+                let mut found = traverse(
                     rules,
                     index,
-                    &live_taint,
-                    lang,
+                    &live.entries,
                     root,
                     &mut ctx,
                     &lines,
                     deadline,
-                    &found,
+                )?;
+                let flows = taint_findings(
+                    rules, index, &live, lang, root, &mut ctx, &lines, deadline, &found,
                 )?;
                 merge_taint_findings(&mut found, flows);
                 Some(found)
@@ -262,7 +261,7 @@ fn suppression_findings(
 fn taint_findings(
     rules: &RuleSet,
     index: &LangIndex,
-    live: &[bool],
+    live: &Live,
     lang: Lang,
     root: Node<'_>,
     ctx: &mut MatchContext<'_>,
@@ -273,7 +272,7 @@ fn taint_findings(
     let entries: Vec<_> = index
         .taint
         .iter()
-        .zip(live)
+        .zip(&live.taint)
         .filter(|(_, live)| **live)
         .filter_map(|(entry, _)| Some((entry.rule, entry.spec.get()?)))
         .collect();
@@ -290,7 +289,13 @@ fn taint_findings(
         .filter(|f| taint_ids.contains(f.rule_id.as_str()))
         .map(|f| (f.span.start.offset, f.span.end.offset))
         .collect();
-    let analysis = crate::taint::analyze::analyze(lang, &specs, root, ctx, deadline, &watched)?;
+    let source = ctx.source;
+    let file = crate::taint::analyze::FileFacts {
+        anchor_occurs: &|word| index.occurs(live, word, source),
+        source_anchors: index.taint_source_anchors(),
+        watched: &watched,
+    };
+    let analysis = crate::taint::analyze::analyze(lang, &specs, root, ctx, deadline, &file)?;
     let mut vouched = HashSet::new();
     for (offset, mask) in &analysis.vouched {
         let line = lines.position(*offset).line;

@@ -29,16 +29,41 @@ pub struct LangIndex {
     pub entries: Vec<Entry>,
     /// Rules with a taint section; they run in one data-flow pass.
     pub taint: Vec<TaintEntry>,
-    /// Sink and source anchors of each taint entry (`None`: no prefilter).
-    taint_anchors: Vec<[Option<AhoCorasick>; 2]>,
+    /// Whether each taint entry's sinks and sources have anchors (`false`:
+    /// that role can match in any file).
+    taint_anchored: Vec<[bool; 2]>,
+    /// Every source anchor of the taint entries, for the data-flow pass to
+    /// skip functions that hold none (`None`: some source has none).
+    taint_source_anchors: Option<AhoCorasick>,
     by_kind: Vec<Vec<u32>>,
     any_kind: Vec<u32>,
+    /// The anchors of the rules and of the taint entries' sinks and
+    /// sources, in one automaton: a file's bytes are scanned once.
     anchors: Option<AhoCorasick>,
+    anchor_ids: std::collections::HashMap<String, u32>,
     anchor_owners: Vec<Vec<u32>>,
+    /// Per anchor: (taint entry, role) pairs it lets run (role 0: sink,
+    /// 1: source).
+    anchor_taint_owners: Vec<Vec<(u32, usize)>>,
     unanchored: Vec<u32>,
     /// For an entry whose matcher is written exactly like another's, the
     /// first such entry: the group is matched once per node.
     same: Vec<Option<u32>>,
+}
+
+/// What one scan of a file found: the entries and taint entries whose
+/// anchors occur, and which anchors did.
+pub struct Live {
+    pub entries: Vec<bool>,
+    pub taint: Vec<bool>,
+    seen: Vec<bool>,
+}
+
+impl Live {
+    /// Whether any rule or taint entry can match in the file.
+    pub fn any(&self) -> bool {
+        self.entries.iter().chain(&self.taint).any(|l| *l)
+    }
 }
 
 /// Which rules to run: ids or categories to select and to ignore.
@@ -167,6 +192,38 @@ impl LangIndex {
                 }
             }
         }
+        let mut anchor_taint_owners: Vec<Vec<(u32, usize)>> = vec![Vec::new(); patterns.len()];
+        let mut taint_anchored = Vec::new();
+        for (t, entry) in taint.iter().enumerate() {
+            let roles = [&entry.spec.sink_anchors, &entry.spec.source_anchors];
+            taint_anchored.push(roles.map(Option::is_some));
+            for (role, words) in roles.into_iter().enumerate() {
+                for word in words.iter().flatten() {
+                    let p = match patterns.iter().position(|p| p == word) {
+                        Some(p) => p,
+                        None => {
+                            patterns.push(word.clone());
+                            anchor_owners.push(Vec::new());
+                            anchor_taint_owners.push(Vec::new());
+                            patterns.len() - 1
+                        }
+                    };
+                    if !anchor_taint_owners[p].contains(&(t as u32, role)) {
+                        anchor_taint_owners[p].push((t as u32, role));
+                    }
+                }
+            }
+        }
+        let taint_source_anchors = taint
+            .iter()
+            .map(|t| t.spec.source_anchors.clone())
+            .collect::<Option<Vec<Vec<String>>>>()
+            .and_then(|words| AhoCorasick::new(words.concat()).ok());
+        let anchor_ids = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i as u32))
+            .collect();
         let anchors = if patterns.is_empty() {
             None
         } else {
@@ -177,16 +234,6 @@ impl LangIndex {
                 .build(&patterns)
                 .ok()
         };
-        let automaton = |a: Option<Vec<String>>| a.and_then(|a| AhoCorasick::new(a).ok());
-        let taint_anchors = taint
-            .iter()
-            .map(|t| {
-                [
-                    automaton(t.spec.sink_anchors.clone()),
-                    automaton(t.spec.source_anchors.clone()),
-                ]
-            })
-            .collect();
         let mut first: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
         let mut same = vec![None; entries.len()];
         for (i, entry) in entries.iter().enumerate() {
@@ -203,11 +250,14 @@ impl LangIndex {
         LangIndex {
             entries,
             taint,
-            taint_anchors,
+            taint_anchored,
+            taint_source_anchors,
             by_kind,
             any_kind,
             anchors,
+            anchor_ids,
             anchor_owners,
+            anchor_taint_owners,
             unanchored,
             same,
         }
@@ -218,42 +268,61 @@ impl LangIndex {
         self.same.get(entry as usize).copied().flatten()
     }
 
-    /// Which entries can match in a file with these bytes (by anchors).
-    pub fn live_entries(&self, bytes: &[u8]) -> Vec<bool> {
-        let mut live = vec![false; self.entries.len()];
-        for &i in &self.unanchored {
-            live[i as usize] = true;
-        }
+    /// One scan of a file's bytes for every anchor: which entries and taint
+    /// entries can match there.
+    pub fn live(&self, bytes: &[u8]) -> Live {
+        let mut seen = vec![false; self.anchor_owners.len()];
         if let Some(ac) = &self.anchors {
-            let mut seen = vec![false; self.anchor_owners.len()];
             let mut remaining = seen.len();
             for m in ac.find_overlapping_iter(bytes) {
                 let p = m.pattern().as_usize();
                 if !seen[p] {
                     seen[p] = true;
                     remaining -= 1;
-                    for &i in &self.anchor_owners[p] {
-                        live[i as usize] = true;
-                    }
                     if remaining == 0 {
                         break;
                     }
                 }
             }
         }
-        live
+        let mut entries = vec![false; self.entries.len()];
+        for &i in &self.unanchored {
+            entries[i as usize] = true;
+        }
+        // Per taint entry: whether each role is free of anchors or has one.
+        let mut roles: Vec<[bool; 2]> = self
+            .taint_anchored
+            .iter()
+            .map(|anchored| anchored.map(|a| !a))
+            .collect();
+        for (p, _) in seen.iter().enumerate().filter(|(_, s)| **s) {
+            for &i in &self.anchor_owners[p] {
+                entries[i as usize] = true;
+            }
+            for &(t, role) in &self.anchor_taint_owners[p] {
+                roles[t as usize][role] = true;
+            }
+        }
+        Live {
+            entries,
+            taint: roles.iter().map(|r| r[0] && r[1]).collect(),
+            seen,
+        }
     }
 
-    /// Which taint entries can report in a file with these bytes: one of
-    /// their sink anchors and one of their source anchors occur.
-    pub fn live_taint(&self, bytes: &[u8]) -> Vec<bool> {
-        self.taint_anchors
-            .iter()
-            .map(|pair| {
-                pair.iter()
-                    .all(|a| a.as_ref().is_none_or(|ac| ac.is_match(bytes)))
-            })
-            .collect()
+    /// Whether `word` occurs in the file `live` was computed for (`text`):
+    /// known from the scan when it is an anchor, else searched.
+    pub fn occurs(&self, live: &Live, word: &str, text: &str) -> bool {
+        match self.anchor_ids.get(word) {
+            Some(&p) => live.seen[p as usize],
+            None => text.contains(word),
+        }
+    }
+
+    /// Every source anchor of the taint entries (`None`: some source can
+    /// match without one).
+    pub fn taint_source_anchors(&self) -> Option<&AhoCorasick> {
+        self.taint_source_anchors.as_ref()
     }
 
     /// Entries whose patterns can start at a node of this kind, then those
@@ -411,6 +480,39 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn one_scan_finds_live_rules_taint_entries_and_anchors() {
+        let loaded = compile_all(&builtin_sources()).unwrap_or_else(|_| panic!("built-ins"));
+        let rules = super::RuleSet::build(loaded, &super::Selection::default()).expect("set");
+        let index = rules.for_lang(crate::lang::Lang::Python).expect("python");
+        let sql = rules.rule_index("sql-injection").expect("rule");
+        let taint = index
+            .taint
+            .iter()
+            .position(|t| t.rule == sql)
+            .expect("taint");
+        let pattern = index
+            .entries
+            .iter()
+            .position(|e| e.rule == sql)
+            .expect("entry");
+        // The taint entry needs a sink anchor and a source anchor.
+        let both = "q = request.args['q']\ncur.execute(q)\n";
+        let sink_only = "cur.execute(q)\n";
+        let source_only = "q = request.args['q']\n";
+        let live = index.live(both.as_bytes());
+        assert!(live.taint[taint] && live.entries[pattern] && live.any());
+        let live = index.live(sink_only.as_bytes());
+        assert!(!live.taint[taint] && live.entries[pattern]);
+        assert!(!index.live(source_only.as_bytes()).taint[taint]);
+        // Anchors are answered from the scan, other words by a search.
+        let live = index.live(sink_only.as_bytes());
+        assert!(index.occurs(&live, "execute", sink_only));
+        assert!(!index.occurs(&live, "request", sink_only));
+        assert!(index.occurs(&live, "cur.", sink_only));
+        assert!(!index.live(b"x = 1\n").taint.iter().any(|l| *l));
     }
 
     #[test]

@@ -264,24 +264,20 @@ struct Analyzer<'a, 'c> {
     deadline: Option<Instant>,
     visited: u32,
     timed_out: bool,
-    /// Anchors of the expression sources (`None`: some source has none):
-    /// a function whose text holds none, with no tainted parameter or
-    /// captured variable, cannot produce a flow.
-    source_anchors: Option<aho_corasick::AhoCorasick>,
-    /// Byte ranges of the taint rules' pattern findings, sorted: the only
-    /// places where proving values known changes the result.
-    watched: &'a [(usize, usize)],
+    file: &'a FileFacts<'a>,
 }
 
-fn source_anchors(sources: &Table) -> Option<aho_corasick::AhoCorasick> {
-    let mut anchors = Vec::new();
-    for (m, _) in &sources.items {
-        if m.anchors.is_empty() {
-            return None;
-        }
-        anchors.extend(m.anchors.iter().cloned());
-    }
-    aho_corasick::AhoCorasick::new(anchors).ok()
+/// What the caller knows of the file from its one scan for anchors.
+pub struct FileFacts<'a> {
+    /// Whether an anchor occurs in the file.
+    pub anchor_occurs: &'a dyn Fn(&str) -> bool,
+    /// The source anchors of the language's taint rules (`None`: some
+    /// source has none): a function whose text holds none, with no
+    /// tainted parameter or captured variable, cannot produce a flow.
+    pub source_anchors: Option<&'a aho_corasick::AhoCorasick>,
+    /// Byte ranges of the taint rules' pattern findings, sorted: the only
+    /// places where proving values known changes the result.
+    pub watched: &'a [(usize, usize)],
 }
 
 /// Runs the taint specifications `rules` over the tree at `root`. `None`
@@ -292,14 +288,13 @@ pub fn analyze(
     root: Node<'_>,
     ctx: &mut MatchContext<'_>,
     deadline: Option<Instant>,
-    watched: &[(usize, usize)],
+    file: &FileFacts<'_>,
 ) -> Option<Analysis> {
     let mut tables = Tables::default();
     let rules = &rules[..rules.len().min(Mask::BITS as usize)];
     // A matcher with anchors can only match in a file that holds one.
-    let source = ctx.source;
     let possible = |m: &&Arc<TaintMatcher>| {
-        m.anchors.is_empty() || m.anchors.iter().any(|a| source.contains(a.as_str()))
+        m.anchors.is_empty() || m.anchors.iter().any(|a| (file.anchor_occurs)(a))
     };
     for (i, spec) in rules.iter().enumerate() {
         let bit: Mask = 1 << i;
@@ -343,10 +338,8 @@ pub fn analyze(
         deadline,
         visited: 0,
         timed_out: false,
-        source_anchors: None,
-        watched,
+        file,
     };
-    analyzer.source_anchors = source_anchors(&analyzer.tables.sources);
     let mut state = State::new();
     analyzer.exec(root, &mut state, 0);
     if analyzer.timed_out {
@@ -812,11 +805,11 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     /// its state is tainted, its text holds no source anchor, and no
     /// pattern finding of a taint rule lies in it to be proven harmless.
     fn nothing_to_find(&self, function: Node<'_>, state: &State) -> bool {
-        let Some(anchors) = &self.source_anchors else {
+        let Some(anchors) = self.file.source_anchors else {
             return false;
         };
         let (start, end) = (function.start_byte(), function.end_byte());
-        let watched = self.watched.iter().any(|&(s, e)| s < end && e > start);
+        let watched = self.file.watched.iter().any(|&(s, e)| s < end && e > start);
         !watched
             && state.values().all(Taint::is_clean)
             && !anchors.is_match(self.ctx.source.get(start..end).unwrap_or_default())
