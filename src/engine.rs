@@ -382,6 +382,7 @@ fn traverse(
     lines: &LineIndex<'_>,
     deadline: Option<Instant>,
 ) -> Option<Vec<Finding>> {
+    let occurrences = &index.literals().scan(ctx.source.as_bytes());
     let mut findings = Vec::new();
     let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
     let mut cursor = root.walk();
@@ -402,26 +403,33 @@ fn traverse(
                 continue;
             }
             let entry = &index.entries[i as usize];
-            let text = ctx.source.as_bytes().get(node.byte_range());
-            if !entry
-                .matcher
-                .may_match(node.kind_id(), text.unwrap_or_default())
+            let checked = index.literals().covers(i as usize);
+            if checked
+                && !index.literals().may_match(
+                    i as usize,
+                    node.kind_id(),
+                    node.byte_range(),
+                    occurrences,
+                )
             {
                 continue;
             }
             let Some(matcher) = entry.matcher.compiled() else {
                 continue;
             };
+            let run = |ctx: &mut MatchContext<'_>| {
+                matcher.matcher.match_captures_checked(node, ctx, checked)
+            };
             let found = match index.same_group(i) {
                 Some(group) => match shared.iter().find(|(g, _)| *g == group) {
                     Some((_, found)) => found.clone(),
                     None => {
-                        let found = matcher.matcher.match_captures(node, ctx);
+                        let found = run(ctx);
                         shared.push((group, found.clone()));
                         found
                     }
                 },
-                None => matcher.matcher.match_captures(node, ctx),
+                None => run(ctx),
             };
             for captures in found {
                 let rule = &rules.rules[entry.rule];

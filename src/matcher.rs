@@ -129,10 +129,21 @@ impl Matcher {
         node: Node<'t>,
         ctx: &mut MatchContext<'_>,
     ) -> Vec<Captures<'t>> {
+        self.match_captures_checked(node, ctx, false)
+    }
+
+    /// [`Matcher::match_captures`] for a caller that has already checked
+    /// the query's required literals at `node` (`literals_checked`).
+    pub fn match_captures_checked<'t>(
+        &self,
+        node: Node<'t>,
+        ctx: &mut MatchContext<'_>,
+        literals_checked: bool,
+    ) -> Vec<Captures<'t>> {
         if self
             .query
             .as_ref()
-            .is_some_and(|q| !q.may_match_at(node, ctx.source))
+            .is_some_and(|q| !q.may_match_at(node, ctx.source, literals_checked))
             || !self.node_parts_hold(node, ctx)
         {
             return Vec::new();
@@ -205,17 +216,19 @@ impl QueryMatcher {
     }
 
     /// Whether the query can match at `node`: its kind is a root kind and
-    /// its text holds a required literal. Far cheaper than running it.
-    pub fn may_match_at(&self, node: Node<'_>, source: &str) -> bool {
+    /// its text holds a required literal (unless `literals_checked`). Far
+    /// cheaper than running it.
+    pub fn may_match_at(&self, node: Node<'_>, source: &str, literals_checked: bool) -> bool {
         self.root_kinds
             .as_ref()
             .is_none_or(|k| k.contains(&node.kind_id()))
-            && self.required.as_ref().is_none_or(|r| {
-                r.may_match(
-                    node.kind_id(),
-                    source.as_bytes().get(node.byte_range()).unwrap_or_default(),
-                )
-            })
+            && (literals_checked
+                || self.required.as_ref().is_none_or(|r| {
+                    r.may_match(
+                        node.kind_id(),
+                        source.as_bytes().get(node.byte_range()).unwrap_or_default(),
+                    )
+                }))
     }
 
     /// Matches whose pattern is rooted at `node` and whose captures satisfy

@@ -6,6 +6,7 @@
 //! Aho-Corasick pass over the file bytes switches off the rules whose
 //! anchors are absent, and a file with no live rule is not parsed at all.
 
+use super::occurrences::LiteralIndex;
 use super::schema::Category;
 use super::{LanguageMatcher, LoadedRule, Rule};
 use crate::lang::Lang;
@@ -49,6 +50,9 @@ pub struct LangIndex {
     /// For an entry whose matcher is written exactly like another's, the
     /// first such entry: the group is matched once per node.
     same: Vec<Option<u32>>,
+    /// The literals each entry's query needs at a node, found per file in
+    /// one scan; built with the language's first file.
+    literals: std::sync::OnceLock<LiteralIndex>,
 }
 
 /// What one scan of a file found: the entries and taint entries whose
@@ -248,6 +252,7 @@ impl LangIndex {
             }
         }
         LangIndex {
+            literals: std::sync::OnceLock::new(),
             entries,
             taint,
             taint_anchored,
@@ -261,6 +266,13 @@ impl LangIndex {
             unanchored,
             same,
         }
+    }
+
+    /// The literals each entry's query needs at a node, indexed for one
+    /// scan per file.
+    pub fn literals(&self) -> &LiteralIndex {
+        self.literals
+            .get_or_init(|| LiteralIndex::new(self.entries.iter().map(|e| e.matcher.required())))
     }
 
     /// The group of entries written like this one, if there are several.

@@ -58,7 +58,37 @@ fn either(a: Need, b: Need) -> Need {
 pub struct RequiredLiterals {
     /// Node kind ids with the literals one of which a node of that kind
     /// must contain (`None`: nothing required).
-    by_kind: Vec<(u16, Option<AhoCorasick>)>,
+    by_kind: Vec<(u16, Option<Searchable>)>,
+}
+
+/// Words one of which a node of some kind holds, and whether ASCII case is
+/// ignored.
+pub type KindWords<'a> = (&'a [Vec<u8>], bool);
+
+/// Words one of which a node must hold, with their automaton, built the
+/// first time a node is searched: the needs of top-level queries are
+/// answered by the file's [`super::occurrences`] instead, so theirs are
+/// never built.
+#[derive(Debug)]
+struct Searchable {
+    literals: Literals,
+    automaton: std::sync::OnceLock<Option<AhoCorasick>>,
+}
+
+impl Searchable {
+    fn occurs_in(&self, text: &[u8]) -> bool {
+        let automaton = self.automaton.get_or_init(|| {
+            AhoCorasickBuilder::new()
+                // Many small automata live for the whole run: the
+                // contiguous NFA is the compact kind.
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .ascii_case_insensitive(self.literals.fold_case)
+                .build(&self.literals.words)
+                .ok()
+        });
+        // An automaton that cannot be built filters nothing.
+        automaton.as_ref().is_none_or(|ac| ac.is_match(text))
+    }
 }
 
 impl RequiredLiterals {
@@ -66,9 +96,21 @@ impl RequiredLiterals {
     /// query does not start at are left to the root-kind check.
     pub fn may_match(&self, kind_id: u16, text: &[u8]) -> bool {
         match self.by_kind.iter().find(|(k, _)| *k == kind_id) {
-            Some((_, need)) => need.as_ref().is_none_or(|ac| ac.is_match(text)),
+            Some((_, need)) => need.as_ref().is_none_or(|need| need.occurs_in(text)),
             None => true,
         }
+    }
+
+    /// Per root kind, the words one of which a node of that kind contains
+    /// and whether ASCII case is ignored (`None`: nothing required).
+    pub fn words_by_kind(&self) -> impl Iterator<Item = (u16, Option<KindWords<'_>>)> {
+        self.by_kind.iter().map(|(kind, need)| {
+            (
+                *kind,
+                need.as_ref()
+                    .map(|n| (n.literals.words.as_slice(), n.literals.fold_case)),
+            )
+        })
     }
 }
 
@@ -104,19 +146,11 @@ pub fn required_literals(
     }
     let mut by_kind = Vec::new();
     for (id, need) in needs {
-        let automaton = match need {
-            Some(need) => Some(
-                AhoCorasickBuilder::new()
-                    // Many small automata live for the whole run: the
-                    // contiguous NFA is the compact kind.
-                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                    .ascii_case_insensitive(need.fold_case)
-                    .build(&need.words)
-                    .ok()?,
-            ),
-            None => None,
-        };
-        by_kind.push((id, automaton));
+        let need = need.map(|literals| Searchable {
+            literals,
+            automaton: std::sync::OnceLock::new(),
+        });
+        by_kind.push((id, need));
     }
     Some(RequiredLiterals { by_kind })
 }

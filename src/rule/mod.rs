@@ -8,6 +8,7 @@ pub mod index;
 pub mod literals;
 pub mod load;
 pub mod meta;
+pub mod occurrences;
 pub mod rule_regex;
 pub mod schema;
 
@@ -156,20 +157,17 @@ impl LanguageMatcher {
             .as_ref()
     }
 
-    /// Whether the top-level query may match at a node of `kind_id` with
-    /// this text. For a matcher not compiled yet this is known from the
-    /// rule's text, so a rule whose query no node of a run can satisfy is
-    /// never compiled; a compiled query checks the same before it runs.
-    pub fn may_match(&self, kind_id: u16, text: &[u8]) -> bool {
-        if self.is_compiled() {
-            return true;
+    /// What the top-level query needs of a node's text. For a matcher not
+    /// compiled yet this is read from the rule's text, so a rule whose
+    /// query no node of a run can satisfy is never compiled.
+    pub fn required(&self) -> Option<&literals::RequiredLiterals> {
+        match &self.pending {
+            Some(pending) => self
+                .required
+                .get_or_init(|| pending.required_literals(self.lang))
+                .as_ref(),
+            None => self.compiled()?.matcher.query.as_ref()?.required.as_ref(),
         }
-        let required = self.required.get_or_init(|| {
-            self.pending
-                .as_ref()
-                .and_then(|p| p.required_literals(self.lang))
-        });
-        required.as_ref().is_none_or(|r| r.may_match(kind_id, text))
     }
 
     /// Whether the matcher has been compiled (for tests and benchmarks).

@@ -1,0 +1,249 @@
+//! Where the rules' required literals occur in one file, found in one scan.
+//!
+//! A candidate node passes a rule only if its text holds one of the
+//! literals the rule's query needs (see [`super::literals`]). Searching
+//! each candidate's text again costs one automaton run per candidate and
+//! rule, over texts that nest (a function, then each statement in it, then
+//! each call…). Instead, every word of every top-level rule of a language
+//! goes into one automaton; one pass over a file records where each set of
+//! words occurs, and a candidate's check becomes a binary search over the
+//! occurrences of its set.
+
+use super::literals::RequiredLiterals;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// The literal sets of a language's rules, indexed for one scan per file.
+#[derive(Default)]
+pub struct LiteralIndex {
+    /// Every word, ASCII case ignored; matches of case-sensitive words are
+    /// checked against their spelling.
+    automaton: Option<AhoCorasick>,
+    /// Per automaton pattern: the sets it belongs to, with the exact
+    /// spelling when that set compares case.
+    members: Vec<Vec<(u32, Option<Vec<u8>>)>>,
+    sets: usize,
+    /// Per rule entry (`None`: the entry's needs are not indexed).
+    by_entry: Vec<Option<EntrySets>>,
+}
+
+/// Per root kind of an entry, the set a node of that kind must hold
+/// (`None`: no need).
+type EntrySets = Vec<(u16, Option<u32>)>;
+
+/// Where each literal set of a [`LiteralIndex`] occurs in one file.
+pub struct FileOccurrences {
+    /// Per set: (start, end) of its words' occurrences, ordered by end.
+    by_set: Vec<Vec<(u32, u32)>>,
+}
+
+impl LiteralIndex {
+    /// The index of the requirements of each entry, in entry order.
+    pub fn new<'a>(entries: impl Iterator<Item = Option<&'a RequiredLiterals>>) -> LiteralIndex {
+        // Sets are shared by content: rules often need the same words.
+        let mut set_ids: HashMap<(Vec<Vec<u8>>, bool), u32> = HashMap::new();
+        let mut pattern_ids: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut members: Vec<Vec<(u32, Option<Vec<u8>>)>> = Vec::new();
+        let mut by_entry = Vec::new();
+        for required in entries {
+            let Some(required) = required else {
+                by_entry.push(None);
+                continue;
+            };
+            let mut kinds = Vec::new();
+            for (kind, need) in required.words_by_kind() {
+                let Some((words, fold_case)) = need else {
+                    kinds.push((kind, None));
+                    continue;
+                };
+                let next = set_ids.len() as u32;
+                let key = (words.to_vec(), fold_case);
+                let set = match set_ids.get(&key) {
+                    Some(&set) => set,
+                    None => {
+                        set_ids.insert(key, next);
+                        for word in words {
+                            let folded = word.to_ascii_lowercase();
+                            let p = *pattern_ids.entry(folded.clone()).or_insert_with(|| {
+                                patterns.push(folded);
+                                members.push(Vec::new());
+                                patterns.len() - 1
+                            });
+                            let spelling = (!fold_case).then(|| word.clone());
+                            if !members[p].contains(&(next, spelling.clone())) {
+                                members[p].push((next, spelling));
+                            }
+                        }
+                        next
+                    }
+                };
+                kinds.push((kind, Some(set)));
+            }
+            by_entry.push(Some(kinds));
+        }
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasickBuilder::new()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .ascii_case_insensitive(true)
+                .build(&patterns)
+                .ok()
+        };
+        // Without an automaton nothing is indexed: entries keep their own
+        // checks.
+        if automaton.is_none() {
+            by_entry.iter_mut().for_each(|e| *e = None);
+        }
+        LiteralIndex {
+            automaton,
+            members,
+            sets: set_ids.len(),
+            by_entry,
+        }
+    }
+
+    /// Whether the entry's needs are answered by this index.
+    pub fn covers(&self, entry: usize) -> bool {
+        self.by_entry.get(entry).is_some_and(Option::is_some)
+    }
+
+    /// One pass over `bytes`: where each set occurs.
+    pub fn scan(&self, bytes: &[u8]) -> FileOccurrences {
+        let mut by_set: Vec<Vec<(u32, u32)>> = vec![Vec::new(); self.sets];
+        if let Some(ac) = &self.automaton {
+            for m in ac.find_overlapping_iter(bytes) {
+                let (start, end) = (m.start(), m.end());
+                for (set, spelling) in &self.members[m.pattern().as_usize()] {
+                    let spelled = spelling
+                        .as_deref()
+                        .is_none_or(|w| bytes.get(start..end) == Some(w));
+                    if spelled {
+                        by_set[*set as usize].push((start as u32, end as u32));
+                    }
+                }
+            }
+        }
+        // Overlapping matches come in order of their end already.
+        for occurrences in &mut by_set {
+            occurrences.sort_unstable_by_key(|&(_, end)| end);
+        }
+        FileOccurrences { by_set }
+    }
+
+    /// Whether a node of `kind_id` spanning `range` holds a word the entry
+    /// needs there. Entries the index does not cover, and kinds the entry
+    /// does not start at, pass (other checks decide).
+    pub fn may_match(
+        &self,
+        entry: usize,
+        kind_id: u16,
+        range: Range<usize>,
+        file: &FileOccurrences,
+    ) -> bool {
+        let Some(Some(kinds)) = self.by_entry.get(entry) else {
+            return true;
+        };
+        match kinds.iter().find(|(k, _)| *k == kind_id) {
+            Some((_, Some(set))) => file.within(*set as usize, range),
+            _ => true,
+        }
+    }
+}
+
+impl FileOccurrences {
+    /// Whether an occurrence of `set` lies inside `range`.
+    fn within(&self, set: usize, range: Range<usize>) -> bool {
+        let Some(occurrences) = self.by_set.get(set) else {
+            return true;
+        };
+        let first = occurrences.partition_point(|&(_, end)| (end as usize) <= range.start);
+        occurrences[first..]
+            .iter()
+            .take_while(|&&(_, end)| end as usize <= range.end)
+            .any(|&(start, _)| start as usize >= range.start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::literals::required_literals;
+
+    /// An index of one entry per query, every kind name mapped to id 1.
+    fn index(queries: &[(&str, &[(&str, &str)])]) -> (LiteralIndex, Vec<RequiredLiterals>) {
+        let required: Vec<RequiredLiterals> = queries
+            .iter()
+            .map(|(query, wheres)| {
+                let wheres = wheres.to_vec();
+                required_literals(
+                    query,
+                    move |name| {
+                        wheres
+                            .iter()
+                            .filter(|(n, _)| *n == name)
+                            .map(|(_, re)| re.to_string())
+                            .collect()
+                    },
+                    |_| vec![1],
+                )
+                .expect("a requirement")
+            })
+            .collect();
+        (LiteralIndex::new(required.iter().map(Some)), required)
+    }
+
+    /// Every (start, end) node range of `text` answered by the index agrees
+    /// with searching the node's text.
+    fn agrees(index: &LiteralIndex, required: &[RequiredLiterals], text: &str) {
+        let file = index.scan(text.as_bytes());
+        for (entry, req) in required.iter().enumerate() {
+            for start in 0..=text.len() {
+                for end in start..=text.len() {
+                    let searched = req.may_match(1, &text.as_bytes()[start..end]);
+                    let indexed = index.may_match(entry, 1, start..end, &file);
+                    assert_eq!(searched, indexed, "entry {entry} at {start}..{end}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_index_answers_like_a_search_of_the_node_text() {
+        let (index, required) = index(&[
+            (
+                "(call function: (identifier) @f (#any-of? @f \"exec\" \"execute\"))",
+                &[],
+            ),
+            (
+                "(call function: (identifier) @f)",
+                &[("f", "(?i)^(popen|system)$")],
+            ),
+            ("(call function: (identifier) @f (#eq? @f \"Popen\"))", &[]),
+        ]);
+        assert!((0..3).all(|e| index.covers(e)));
+        // Overlapping words, case variants, words at the edges.
+        agrees(
+            &index,
+            &required,
+            "execute(x); POPEN(y); Popen(z); popen; exec",
+        );
+        agrees(&index, &required, "SYSTEM.executemany");
+    }
+
+    #[test]
+    fn entries_without_needs_and_other_kinds_pass() {
+        let (index, _) = index(&[("(call function: (identifier) @f (#eq? @f \"eval\"))", &[])]);
+        let index = LiteralIndex {
+            by_entry: vec![index.by_entry[0].clone(), None],
+            ..index
+        };
+        let file = index.scan(b"print(x)");
+        assert!(!index.may_match(0, 1, 0..8, &file));
+        assert!(index.may_match(0, 2, 0..8, &file), "not a root kind");
+        assert!(index.may_match(1, 1, 0..8, &file), "entry not indexed");
+        assert!(!index.covers(1) && index.covers(0));
+    }
+}
