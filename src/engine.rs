@@ -122,15 +122,7 @@ pub fn lint_source_within(
                     memo: HashMap::new(),
                 };
                 let lines = LineIndex::new(source);
-                let mut found = traverse(
-                    rules,
-                    index,
-                    &live.entries,
-                    root,
-                    &mut ctx,
-                    &lines,
-                    deadline,
-                )?;
+                let mut found = traverse(rules, index, &live, root, &mut ctx, &lines, deadline)?;
                 let flows = taint_findings(
                     rules, index, &live, lang, root, &mut ctx, &lines, deadline, &found,
                 )?;
@@ -376,13 +368,13 @@ fn merge_taint_findings(findings: &mut Vec<Finding>, outcome: TaintOutcome) {
 fn traverse(
     rules: &RuleSet,
     index: &LangIndex,
-    live: &[bool],
+    live: &Live,
     root: Node<'_>,
     ctx: &mut MatchContext<'_>,
     lines: &LineIndex<'_>,
     deadline: Option<Instant>,
 ) -> Option<Vec<Finding>> {
-    let occurrences = &index.literals().scan(ctx.source.as_bytes());
+    let occurrences = &live.occurrences;
     let mut findings = Vec::new();
     let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
     let mut cursor = root.walk();
@@ -399,7 +391,7 @@ fn traverse(
             return None;
         }
         for i in index.candidates(node.kind_id()) {
-            if !live[i as usize] {
+            if !live.entries[i as usize] {
                 continue;
             }
             let entry = &index.entries[i as usize];

@@ -6,7 +6,7 @@
 //! Aho-Corasick pass over the file bytes switches off the rules whose
 //! anchors are absent, and a file with no live rule is not parsed at all.
 
-use super::occurrences::LiteralIndex;
+use super::occurrences::{FileOccurrences, LiteralIndex};
 use super::schema::Category;
 use super::{LanguageMatcher, LoadedRule, Rule};
 use crate::lang::Lang;
@@ -39,8 +39,9 @@ pub struct LangIndex {
     by_kind: Vec<Vec<u32>>,
     any_kind: Vec<u32>,
     /// The anchors of the rules and of the taint entries' sinks and
-    /// sources, in one automaton: a file's bytes are scanned once.
-    anchors: Option<AhoCorasick>,
+    /// sources; they go into the automaton of [`LangIndex::literals`], so a
+    /// file's bytes are scanned once.
+    anchors: Vec<String>,
     anchor_ids: std::collections::HashMap<String, u32>,
     anchor_owners: Vec<Vec<u32>>,
     /// Per anchor: (taint entry, role) pairs it lets run (role 0: sink,
@@ -56,11 +57,11 @@ pub struct LangIndex {
 }
 
 /// What one scan of a file found: the entries and taint entries whose
-/// anchors occur, and which anchors did.
+/// anchors occur, and where the rules' required literals do.
 pub struct Live {
     pub entries: Vec<bool>,
     pub taint: Vec<bool>,
-    seen: Vec<bool>,
+    pub occurrences: FileOccurrences,
 }
 
 impl Live {
@@ -228,16 +229,7 @@ impl LangIndex {
             .enumerate()
             .map(|(i, p)| (p.clone(), i as u32))
             .collect();
-        let anchors = if patterns.is_empty() {
-            None
-        } else {
-            // One automaton per language scans every file: the DFA is the
-            // fastest kind, and its memory is paid once.
-            AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(&patterns)
-                .ok()
-        };
+        let anchors = patterns;
         let mut first: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
         let mut same = vec![None; entries.len()];
         for (i, entry) in entries.iter().enumerate() {
@@ -271,8 +263,10 @@ impl LangIndex {
     /// The literals each entry's query needs at a node, indexed for one
     /// scan per file.
     pub fn literals(&self) -> &LiteralIndex {
-        self.literals
-            .get_or_init(|| LiteralIndex::new(self.entries.iter().map(|e| e.matcher.required())))
+        self.literals.get_or_init(|| {
+            let required = self.entries.iter().map(|e| e.matcher.required());
+            LiteralIndex::new(required, &self.anchors)
+        })
     }
 
     /// The group of entries written like this one, if there are several.
@@ -283,20 +277,8 @@ impl LangIndex {
     /// One scan of a file's bytes for every anchor: which entries and taint
     /// entries can match there.
     pub fn live(&self, bytes: &[u8]) -> Live {
-        let mut seen = vec![false; self.anchor_owners.len()];
-        if let Some(ac) = &self.anchors {
-            let mut remaining = seen.len();
-            for m in ac.find_overlapping_iter(bytes) {
-                let p = m.pattern().as_usize();
-                if !seen[p] {
-                    seen[p] = true;
-                    remaining -= 1;
-                    if remaining == 0 {
-                        break;
-                    }
-                }
-            }
-        }
+        let occurrences = self.literals().scan(bytes);
+        let seen = &occurrences.anchors;
         let mut entries = vec![false; self.entries.len()];
         for &i in &self.unanchored {
             entries[i as usize] = true;
@@ -318,7 +300,7 @@ impl LangIndex {
         Live {
             entries,
             taint: roles.iter().map(|r| r[0] && r[1]).collect(),
-            seen,
+            occurrences,
         }
     }
 
@@ -326,7 +308,7 @@ impl LangIndex {
     /// known from the scan when it is an anchor, else searched.
     pub fn occurs(&self, live: &Live, word: &str, text: &str) -> bool {
         match self.anchor_ids.get(word) {
-            Some(&p) => live.seen[p as usize],
+            Some(&p) => live.occurrences.anchors[p as usize],
             None => text.contains(word),
         }
     }
