@@ -298,8 +298,7 @@ mod tests {
 
     #[test]
     fn anchors_are_found_in_the_same_scan_with_their_case() {
-        let (index, required) =
-            index(&[("(call function: (identifier) @f (#eq? @f \"popen\"))", &[])]);
+        let (_, required) = index(&[("(call function: (identifier) @f (#eq? @f \"popen\"))", &[])]);
         let anchors = [
             "Popen".to_string(),
             "popen".to_string(),
