@@ -374,7 +374,7 @@ fn traverse(
     lines: &LineIndex<'_>,
     deadline: Option<Instant>,
 ) -> Option<Vec<Finding>> {
-    let occurrences = &live.occurrences;
+    let (literals, occurrences) = (index.literals(), &live.occurrences);
     let mut findings = Vec::new();
     let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
     let mut cursor = root.walk();
@@ -395,14 +395,11 @@ fn traverse(
                 continue;
             }
             let entry = &index.entries[i as usize];
-            let checked = index.literals().covers(i as usize);
+            // Indexed entries have their required literals checked here,
+            // so the query does not search the node's text again.
+            let checked = literals.covers(i as usize);
             if checked
-                && !index.literals().may_match(
-                    i as usize,
-                    node.kind_id(),
-                    node.byte_range(),
-                    occurrences,
-                )
+                && !literals.may_match(i as usize, node.kind_id(), node.byte_range(), occurrences)
             {
                 continue;
             }
