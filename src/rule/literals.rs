@@ -636,6 +636,30 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The requirement of `query` with `where` regexes given by capture name,
+/// every kind name read as kind id 1 so that the requirements of all
+/// patterns apply to one node kind (for tests).
+#[cfg(test)]
+pub(crate) fn required_at_one_kind(
+    query: &str,
+    wheres: &[(&str, &str)],
+) -> Option<RequiredLiterals> {
+    required_literals(query, regexes(wheres), |_| vec![1])
+}
+
+/// The `where` regexes of a capture name, from (name, regex) pairs (for
+/// tests).
+#[cfg(test)]
+fn regexes<'a>(wheres: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Vec<String> + 'a {
+    move |name| {
+        wheres
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, re)| re.to_string())
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -643,25 +667,13 @@ mod tests {
     /// The requirement for `query` with `where` regexes by capture name;
     /// the automaton is probed with `texts` (true: may match).
     fn probe(query: &str, wheres: &[(&str, &str)], texts: &[&str]) -> Option<Vec<bool>> {
-        // Every kind name gets id 1, so the requirements of all patterns
-        // apply to one node kind.
-        let required = required_literals(query, regexes(wheres), |_| vec![1])?;
+        let required = required_at_one_kind(query, wheres)?;
         Some(
             texts
                 .iter()
                 .map(|t| required.may_match(1, t.as_bytes()))
                 .collect(),
         )
-    }
-
-    fn regexes<'a>(wheres: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Vec<String> + 'a {
-        move |name| {
-            wheres
-                .iter()
-                .filter(|(n, _)| *n == name)
-                .map(|(_, re)| re.to_string())
-                .collect()
-        }
     }
 
     #[test]

@@ -233,27 +233,13 @@ impl FileOccurrences {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rule::literals::required_literals;
+    use crate::rule::literals::required_at_one_kind;
 
     /// An index of one entry per query, every kind name mapped to id 1.
     fn index(queries: &[(&str, &[(&str, &str)])]) -> (LiteralIndex, Vec<RequiredLiterals>) {
         let required: Vec<RequiredLiterals> = queries
             .iter()
-            .map(|(query, wheres)| {
-                let wheres = wheres.to_vec();
-                required_literals(
-                    query,
-                    move |name| {
-                        wheres
-                            .iter()
-                            .filter(|(n, _)| *n == name)
-                            .map(|(_, re)| re.to_string())
-                            .collect()
-                    },
-                    |_| vec![1],
-                )
-                .expect("a requirement")
-            })
+            .map(|(query, wheres)| required_at_one_kind(query, wheres).expect("a requirement"))
             .collect();
         (LiteralIndex::new(required.iter().map(Some), &[]), required)
     }
