@@ -128,7 +128,11 @@ impl TaintMatcher {
             return Vec::new();
         }
         match self.compiled() {
-            Some(c) => c.matcher.match_captures(node, ctx),
+            // The compiled query's required literals are the ones just
+            // checked (read from the same text): not searched again.
+            Some(c) => c
+                .matcher
+                .match_captures_checked(node, ctx, self.required.is_some()),
             None => Vec::new(),
         }
     }
@@ -139,10 +143,7 @@ impl TaintMatcher {
         node: tree_sitter::Node<'_>,
         ctx: &mut crate::matcher::MatchContext<'_>,
     ) -> bool {
-        self.may_match(node, ctx.source)
-            && self
-                .compiled()
-                .is_some_and(|c| c.matcher.matches(node, ctx))
+        !self.captures_at(node, ctx).is_empty()
     }
 
     /// The index of capture `name` in the compiled query.
