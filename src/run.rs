@@ -226,10 +226,13 @@ pub fn lint_targets_cached(
     started: Instant,
     cache: Option<&Cache>,
 ) -> Report {
+    // Only files with findings or notices are kept (in order): a slot per
+    // target would grow with the number of files, not with what they hold.
     let lint_all = || -> Vec<(Option<FileReport>, Vec<Notice>)> {
         targets
             .par_iter()
             .map(|t| lint_file(rules, t, settings, cache))
+            .filter(|(file, notices)| file.is_some() || !notices.is_empty())
             .collect()
     };
     let results = match rayon::ThreadPoolBuilder::new()
