@@ -4,7 +4,9 @@
 //! can start at, so one traversal of a file tries at each node only the
 //! rules that could match there. Rules also carry literal anchors; an
 //! Aho-Corasick pass over the file bytes switches off the rules whose
-//! anchors are absent, and a file with no live rule is not parsed at all.
+//! anchors are absent (a file with no live rule is not parsed at all) and
+//! records where the literals the rules' queries need occur
+//! ([`super::occurrences`]).
 
 use super::occurrences::{FileOccurrences, LiteralIndex};
 use super::schema::Category;
@@ -274,8 +276,9 @@ impl LangIndex {
         self.same.get(entry as usize).copied().flatten()
     }
 
-    /// One scan of a file's bytes for every anchor: which entries and taint
-    /// entries can match there.
+    /// One scan of a file's bytes for the anchors and required literals:
+    /// which entries and taint entries can match there, and where the
+    /// literals occur.
     pub fn live(&self, bytes: &[u8]) -> Live {
         let occurrences = self.literals().scan(bytes);
         let seen = &occurrences.anchors;
