@@ -44,6 +44,7 @@ pub fn load_rule_bytes(data: &[u8]) -> bool {
         only: None,
         libraries: Some(LIBRARIES.get_or_init(|| libraries_of(&builtin_sources()))),
         defer: None,
+        trusted: false,
     };
     if is_library_text(text) {
         compiler.compile_library_text().is_ok()

@@ -6,12 +6,12 @@
 //! over the matcher itself, whose depth is fixed by the rule file.
 
 use crate::lang::LanguageInfo;
+use crate::query::CompiledQuery;
 use crate::rule::literals::TextLiterals;
 use crate::rule::rule_regex::RuleRegex;
 use std::collections::HashMap;
 use std::sync::Arc;
-use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, Query, QueryCursor};
+use tree_sitter::{Node, QueryCursor};
 
 /// Captured nodes of one query match: (capture index, node).
 pub type Captures<'t> = Vec<(u32, Node<'t>)>;
@@ -30,7 +30,7 @@ pub struct MatchContext<'a> {
 /// A tree-sitter query plus constraints on its captures.
 pub struct QueryMatcher {
     /// Shared by the rules whose query text is the same.
-    pub query: Arc<Query>,
+    pub query: Arc<CompiledQuery>,
     /// The query text, kept to find each pattern's root kind.
     pub source: String,
     /// Node kinds the patterns can start at (`None`: any). Checked before
@@ -106,8 +106,8 @@ impl Matcher {
             .map(|q| {
                 q.query
                     .capture_names()
-                    .iter()
-                    .map(|s| s.to_string())
+                    .into_iter()
+                    .map(str::to_string)
                     .collect()
             })
             .unwrap_or_default()
@@ -236,21 +236,17 @@ impl QueryMatcher {
     /// shared cursor is free for nested matchers. Callers check
     /// [`QueryMatcher::may_match_at`] first.
     fn matches_at<'t>(&self, node: Node<'t>, ctx: &mut MatchContext<'_>) -> Vec<Captures<'t>> {
-        ctx.cursor.set_max_start_depth(Some(0));
-        let mut raw: Vec<Captures<'t>> = Vec::new();
-        {
-            let mut it = ctx.cursor.matches(&self.query, node, ctx.source.as_bytes());
-            while let Some(m) = it.next() {
-                let captures: Captures<'t> =
-                    m.captures().iter().map(|c| (c.index, c.node)).collect();
-                if self.text_regexes_hold(m.pattern_index, &captures, ctx.source) {
-                    raw.push(captures);
-                }
-            }
-        }
-        ctx.cursor.set_max_start_depth(None);
-        raw.retain(|caps| self.constraints_hold(caps, ctx));
-        raw
+        let mut found = Vec::new();
+        self.query
+            .matches_at(node, ctx.source.as_bytes(), ctx.cursor, &mut found);
+        found
+            .into_iter()
+            .filter(|(pattern, caps)| {
+                self.text_regexes_hold(*pattern, caps, ctx.source)
+                    && self.constraints_hold(caps, ctx)
+            })
+            .map(|(_, caps)| caps)
+            .collect()
     }
 
     fn text_regexes_hold(&self, pattern: usize, caps: &Captures<'_>, source: &str) -> bool {

@@ -13,6 +13,7 @@ use super::{CompiledMatcher, LanguageMatcher, LoadedRule, Rule};
 use crate::diagnostic::Severity;
 use crate::lang::Lang;
 use crate::matcher::{CaptureConstraint, Matcher, QueryMatcher, Relation, RelationKind, TextRegex};
+use crate::query::CompiledQuery;
 use crate::taint::spec::{LanguageTaint, TaintLibrary, TaintMatcher, TaintRoles, TaintSlot};
 use miette::{NamedSource, SourceSpan};
 use regex::Regex;
@@ -36,6 +37,10 @@ pub struct Compiler<'a> {
     /// Defer compiling taint matchers to their first use (built-in rules,
     /// whose queries CI compiles): the rule's origin and text, shared.
     pub defer: Option<&'a (Arc<str>, Arc<str>)>,
+    /// The queries are known to compile with tree-sitter (built-in rules,
+    /// compiled lazily; CI compiles them eagerly): those the interpreter
+    /// reads are not also given to tree-sitter to check.
+    pub trusted: bool,
 }
 
 /// Whether a rule-directory file is a taint library rather than a rule.
@@ -207,6 +212,7 @@ impl<'a> Compiler<'a> {
                         only: None,
                         libraries: None,
                         defer: None,
+                        trusted: true,
                     };
                     compiler
                         .matcher(&owned, lang, Context::TopLevel)
@@ -383,6 +389,7 @@ impl<'a> Compiler<'a> {
                             only: Some(&only),
                             libraries: Some(&libraries),
                             defer: Some(&shared),
+                            trusted: true,
                         };
                         compiler
                             .taint(spec, &file, &mut Vec::new(), &mut Vec::new())
@@ -734,7 +741,7 @@ impl<'a> Compiler<'a> {
             ));
         }
         let compiled_text = own_match_predicates(&q.value);
-        let query = shared_query(lang, grammar, &compiled_text).map_err(|e| {
+        let query = shared_query(lang, grammar, &compiled_text, self.trusted).map_err(|e| {
             let line = q.value.lines().nth(e.row).unwrap_or("").trim();
             let at = if line.is_empty() { None } else { self.text[start..].find(line).map(|i| start + i) };
             let span = match at {
@@ -967,6 +974,7 @@ impl Pending {
             only: None,
             libraries: None,
             defer: None,
+            trusted: true,
         };
         match self.file.matchers.get(&self.key) {
             Some(spec) => compiler.top_level(spec, lang, &self.file),
@@ -1104,16 +1112,35 @@ fn captures_empty_group(text: &str) -> bool {
     scan.bad
 }
 
-/// One compiled `Query` per (language, query text), shared by every rule
-/// that uses the same query: `Query::new` is the dominant cost of loading
-/// rules. Failed compiles are not kept (the error is recomputed).
+type QuerySlot = Arc<OnceLock<Option<Arc<CompiledQuery>>>>;
+static QUERIES: OnceLock<Mutex<HashMap<(Lang, String), QuerySlot>>> = OnceLock::new();
+
+/// Every (language, query text) compiled so far (for tests).
+#[cfg(test)]
+pub(crate) fn compiled_query_texts() -> Vec<(Lang, String)> {
+    let map = QUERIES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    map.keys().cloned().collect()
+}
+
+/// One compiled query per (language, query text), shared by every rule
+/// that uses the same text. Reading a query for the interpreter is cheap;
+/// `Query::new` (the fallback, and the check of untrusted rule files) is
+/// the dominant cost of loading rules. Failed compiles are not kept (the
+/// error is recomputed).
 fn shared_query(
     lang: Lang,
     grammar: &tree_sitter::Language,
     text: &str,
-) -> Result<Arc<Query>, tree_sitter::QueryError> {
-    type Slot = Arc<OnceLock<Option<Arc<Query>>>>;
-    static QUERIES: OnceLock<Mutex<HashMap<(Lang, String), Slot>>> = OnceLock::new();
+    trusted: bool,
+) -> Result<Arc<CompiledQuery>, tree_sitter::QueryError> {
+    if !trusted {
+        // tree-sitter's checks (structure, impossible patterns) stand for
+        // rule files CI has not compiled.
+        Query::new(grammar, text)?;
+    }
     let slot = {
         let mut map = QUERIES
             .get_or_init(Default::default)
@@ -1124,9 +1151,9 @@ fn shared_query(
     // Compiled outside the map's lock: other queries compile in parallel;
     // a second thread wanting this one waits for it instead of compiling it
     // again.
-    match slot.get_or_init(|| Query::new(grammar, text).ok().map(Arc::new)) {
+    match slot.get_or_init(|| CompiledQuery::new(grammar, text).ok().map(Arc::new)) {
         Some(query) => Ok(query.clone()),
-        None => Query::new(grammar, text).map(Arc::new),
+        None => CompiledQuery::new(grammar, text).map(Arc::new),
     }
 }
 
@@ -1283,6 +1310,7 @@ impl TaintLibrary {
             only: Some(&only),
             libraries: None,
             defer: defer.then_some(&shared),
+            trusted: defer,
         };
         let mut roles: HashMap<Lang, TaintRoles> = HashMap::new();
         for (role, matchers) in [

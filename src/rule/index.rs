@@ -338,7 +338,7 @@ impl LangIndex {
 /// at, or `None` when some pattern can start anywhere (wildcards,
 /// alternations, supertypes).
 pub fn pattern_root_kinds(
-    query: &tree_sitter::Query,
+    query: &crate::query::CompiledQuery,
     source: &str,
     grammar: &tree_sitter::Language,
 ) -> Option<Vec<u16>> {

@@ -91,6 +91,7 @@ pub fn compile_for(
                 only,
                 libraries: Some(&libraries),
                 defer: None,
+                trusted: false,
             };
             if source.lazy {
                 compiler.compile_text_lazy()
@@ -157,6 +158,7 @@ fn compile_libraries(
                 only: if source.lazy { Some(&[]) } else { only },
                 libraries: None,
                 defer: None,
+                trusted: false,
             }
             .compile_library_text()
         })
