@@ -231,6 +231,11 @@ pub fn lint_targets_cached(
     let lint_all = || -> Vec<(Option<FileReport>, Vec<Notice>)> {
         targets
             .par_iter()
+            // One file per task: rayon otherwise hands a worker long runs
+            // of files that no idle worker can take over, and a run ended
+            // with one core busy for seconds (2.2 s of 4.9 s on the Rust
+            // corpus).
+            .with_max_len(1)
             .map(|t| lint_file(rules, t, settings, cache))
             .filter(|(file, notices)| file.is_some() || !notices.is_empty())
             .collect()
