@@ -11,6 +11,7 @@
 
 use super::{Atom, Elem, NodeTest, Program, Quantifier, Seq, TextPredicate};
 use crate::matcher::Captures;
+use std::cell::Cell;
 use std::num::NonZeroU16;
 use tree_sitter::Node;
 
@@ -37,20 +38,36 @@ type Done<'k, 't> = &'k mut dyn FnMut(&mut Captures<'t>);
 /// answers instead: unanchored uncaptured children over a long list, as
 /// in `(block (_) (_) (_) (_))`, have combinatorially many ways to match.
 const STEPS: u32 = 50_000;
+/// Matches of one pattern at one node beyond which tree-sitter answers
+/// too (keeping the maximal ones compares every pair).
+const MATCHES: usize = 256;
 
-/// Steps left for the current pattern.
-struct Budget(std::cell::Cell<u32>);
+/// Steps left for the current pattern, and whether one was refused.
+struct Budget {
+    left: Cell<u32>,
+    refused: Cell<bool>,
+}
 
 impl Budget {
-    /// Takes a step; `false` once the budget is spent.
-    fn step(&self) -> bool {
-        let left = self.0.get();
-        self.0.set(left.saturating_sub(1));
-        left > 0
+    fn new() -> Self {
+        Budget {
+            left: Cell::new(STEPS),
+            refused: Cell::new(false),
+        }
     }
 
-    fn spent(&self) -> bool {
-        self.0.get() == 0
+    /// Takes a step; `false` once the budget is spent.
+    fn step(&self) -> bool {
+        match self.left.get() {
+            0 => {
+                self.refused.set(true);
+                false
+            }
+            left => {
+                self.left.set(left - 1);
+                true
+            }
+        }
     }
 }
 
@@ -71,11 +88,11 @@ impl Program {
             }
             found.clear();
             let mut caps = Vec::new();
-            let budget = Budget(std::cell::Cell::new(STEPS));
+            let budget = Budget::new();
             at_node(&budget, &pattern.root, node, None, &mut caps, &mut |caps| {
                 found.push(caps.clone())
             });
-            if budget.spent() {
+            if budget.refused.get() || found.len() > MATCHES {
                 out.truncate(before);
                 return false;
             }

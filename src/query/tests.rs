@@ -218,6 +218,10 @@ fn a_pattern_with_too_many_ways_to_match_is_left_to_tree_sitter() {
     let source: String = (0..300).map(|i| format!("x{i} = {i}\n")).collect();
     let query = "(module (expression_statement) (expression_statement) (expression_statement) (expression_statement (assignment left: (identifier) @last)))";
     assert!(same_as_tree_sitter(&python, query, &source) > 0);
+    // Thousands of distinct matches: tree-sitter answers too.
+    let query = "(module (expression_statement) @a (expression_statement) @b)";
+    let source: String = (0..100).map(|i| format!("x{i} = {i}\n")).collect();
+    assert_eq!(same_as_tree_sitter(&python, query, &source), 100 * 99 / 2);
 }
 
 #[test]
