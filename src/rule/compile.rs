@@ -1112,8 +1112,15 @@ fn captures_empty_group(text: &str) -> bool {
     scan.bad
 }
 
-type QuerySlot = Arc<OnceLock<Option<Arc<CompiledQuery>>>>;
-static QUERIES: OnceLock<Mutex<HashMap<(Lang, String), QuerySlot>>> = OnceLock::new();
+/// One query text of one language: its compiled form, and whether
+/// tree-sitter's compiler accepts it (asked once, for untrusted rules).
+#[derive(Default)]
+struct QuerySlot {
+    compiled: OnceLock<Option<Arc<CompiledQuery>>>,
+    checked: OnceLock<bool>,
+}
+
+static QUERIES: OnceLock<Mutex<HashMap<(Lang, String), Arc<QuerySlot>>>> = OnceLock::new();
 
 /// Every (language, query text) compiled so far (for tests).
 #[cfg(test)]
@@ -1127,20 +1134,15 @@ pub(crate) fn compiled_query_texts() -> Vec<(Lang, String)> {
 
 /// One compiled query per (language, query text), shared by every rule
 /// that uses the same text. Reading a query for the interpreter is cheap;
-/// `Query::new` (the fallback, and the check of untrusted rule files) is
-/// the dominant cost of loading rules. Failed compiles are not kept (the
-/// error is recomputed).
+/// `Query::new` (the fallback, and the check of untrusted rule files, once
+/// per text) is the dominant cost of loading rules. Failed compiles are not
+/// kept (the error is recomputed).
 fn shared_query(
     lang: Lang,
     grammar: &tree_sitter::Language,
     text: &str,
     trusted: bool,
 ) -> Result<Arc<CompiledQuery>, tree_sitter::QueryError> {
-    if !trusted {
-        // tree-sitter's checks (structure, impossible patterns) stand for
-        // rule files CI has not compiled.
-        Query::new(grammar, text)?;
-    }
     let slot = {
         let mut map = QUERIES
             .get_or_init(Default::default)
@@ -1148,10 +1150,22 @@ fn shared_query(
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         map.entry((lang, text.to_string())).or_default().clone()
     };
+    // tree-sitter's checks (structure, impossible patterns) stand for rule
+    // files CI has not compiled.
+    if !trusted
+        && !*slot
+            .checked
+            .get_or_init(|| Query::new(grammar, text).is_ok())
+    {
+        Query::new(grammar, text)?;
+    }
     // Compiled outside the map's lock: other queries compile in parallel;
     // a second thread wanting this one waits for it instead of compiling it
     // again.
-    match slot.get_or_init(|| CompiledQuery::new(grammar, text).ok().map(Arc::new)) {
+    match slot
+        .compiled
+        .get_or_init(|| CompiledQuery::new(grammar, text).ok().map(Arc::new))
+    {
         Some(query) => Ok(query.clone()),
         None => CompiledQuery::new(grammar, text).map(Arc::new),
     }
