@@ -1120,7 +1120,8 @@ struct QuerySlot {
     checked: OnceLock<bool>,
 }
 
-static QUERIES: OnceLock<Mutex<HashMap<(Lang, String), Arc<QuerySlot>>>> = OnceLock::new();
+type QueryMap = HashMap<(Lang, String), Arc<QuerySlot>>;
+static QUERIES: OnceLock<Mutex<QueryMap>> = OnceLock::new();
 
 /// Every (language, query text) compiled so far (for tests).
 #[cfg(test)]
