@@ -2,7 +2,7 @@
 //!
 //! The data flow is visible in the modules: [`walk`] discovers files,
 //! [`source`] reads them, [`engine`] parses and matches them against the
-//! [`rule`] set (through [`matcher`]), [`run`] collects the findings in a
+//! [`rule`] set (through [`matcher`] and [`query`]), [`run`] collects the findings in a
 //! deterministic order, and [`render`] prints them.
 
 pub mod app;
