@@ -298,18 +298,27 @@ impl Relation {
         match self.kind {
             RelationKind::Inside => self.find_ancestor(node, ctx),
             RelationKind::NotInside => !self.find_ancestor(node, ctx),
-            RelationKind::Has => self.may_have(node, ctx) && self.find_descendant(node, ctx),
-            RelationKind::NotHas => !(self.may_have(node, ctx) && self.find_descendant(node, ctx)),
+            RelationKind::Has => self.has_descendant(node, ctx),
+            RelationKind::NotHas => !self.has_descendant(node, ctx),
         }
     }
 
-    /// Whether `node`'s text holds what a descendant matching the target
-    /// needs (cheaper than walking the descendants).
-    fn may_have(&self, node: Node<'_>, ctx: &MatchContext<'_>) -> bool {
-        match &self.target_literals {
-            Some(literals) => literals.occur_in(node_text(node, ctx.source).as_bytes()),
-            None => true,
-        }
+    /// Whether a descendant matches the target. With target literals, only
+    /// the subtrees whose text holds a whole occurrence of one are visited
+    /// (a matching node's text holds one), and none when `node`'s has none.
+    fn has_descendant(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
+        let occurrences = match &self.target_literals {
+            Some(literals) => {
+                let found =
+                    literals.occurrences(node_text(node, ctx.source).as_bytes(), node.start_byte());
+                if found.is_empty() {
+                    return false;
+                }
+                Some(found)
+            }
+            None => None,
+        };
+        self.find_descendant(node, occurrences.as_deref(), ctx)
     }
 
     /// Walks up from the parent; the target is tested before `stop-by`, so
@@ -334,20 +343,29 @@ impl Relation {
 
     /// Depth-first over the descendants with a cursor; a descendant matching
     /// `stop-by` is not entered.
-    fn find_descendant(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
+    /// `occurrences` (sorted by start): byte ranges of the target's
+    /// literals, outside of which no subtree is visited.
+    fn find_descendant(
+        &self,
+        node: Node<'_>,
+        occurrences: Option<&[(usize, usize)]>,
+        ctx: &mut MatchContext<'_>,
+    ) -> bool {
         let mut cursor = node.walk();
         if !cursor.goto_first_child() {
             return false;
         }
         loop {
             let current = cursor.node();
-            if self.target.matches(current, ctx) {
+            let worth = occurrences.is_none_or(|o| holds_occurrence(o, current.byte_range()));
+            if worth && self.target.matches(current, ctx) {
                 return true;
             }
-            let stop = self
-                .stop_by
-                .as_ref()
-                .is_some_and(|s| s.matches(current, ctx));
+            let stop = !worth
+                || self
+                    .stop_by
+                    .as_ref()
+                    .is_some_and(|s| s.matches(current, ctx));
             if !stop && cursor.goto_first_child() {
                 continue;
             }
@@ -361,6 +379,15 @@ impl Relation {
             }
         }
     }
+}
+
+/// Whether one of `occurrences` (sorted by start) lies wholly in `range`.
+fn holds_occurrence(occurrences: &[(usize, usize)], range: std::ops::Range<usize>) -> bool {
+    let first = occurrences.partition_point(|(start, _)| *start < range.start);
+    occurrences[first..]
+        .iter()
+        .take_while(|(start, _)| *start < range.end)
+        .any(|(_, end)| *end <= range.end)
 }
 
 /// Whether the string literal `node` holds a secret; `key` is the capture

@@ -309,6 +309,21 @@ impl TextLiterals {
     pub fn occur_in(&self, text: &[u8]) -> bool {
         self.0.is_match(text)
     }
+
+    /// Every occurrence of a literal in `text`, overlapping ones included,
+    /// as byte ranges shifted by `offset`, sorted by start.
+    pub fn occurrences(&self, text: &[u8], offset: usize) -> Vec<(usize, usize)> {
+        // The automaton is built with the standard match kind, which
+        // overlapping search needs; were it not, the whole text stands in.
+        let Ok(matches) = self.0.try_find_overlapping_iter(text) else {
+            return vec![(offset, offset + text.len())];
+        };
+        let mut found: Vec<(usize, usize)> = matches
+            .map(|m| (offset + m.start(), offset + m.end()))
+            .collect();
+        found.sort_unstable();
+        found
+    }
 }
 
 fn matcher_need(matcher: &crate::matcher::Matcher) -> Need {
@@ -718,6 +733,13 @@ mod tests {
         let either = TextLiterals::of(&either).expect("literals");
         assert!(either.occur_in(b"f(token_value)") && either.occur_in(b"f(password)"));
         assert!(!either.occur_in(b"f(name)"));
+        // Every occurrence, shifted, in order: the has-walk visits only
+        // subtrees holding one.
+        assert_eq!(
+            either.occurrences(b"f(password, token)", 100),
+            vec![(102, 110), (112, 117)]
+        );
+        assert!(either.occurrences(b"f(name)", 0).is_empty());
         // An alternative that can match anything leaves nothing required.
         let open = Matcher {
             any: vec![named("password$"), Matcher::default()],
