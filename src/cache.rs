@@ -72,7 +72,7 @@ impl Cache {
 
     /// The stored entry, if any (a corrupt entry counts as missing).
     pub fn get(&self, key: &str) -> Option<Entry> {
-        let bytes = std::fs::read(self.entry_path(key)).ok()?;
+        let bytes = crate::source::read_bytes(&self.entry_path(key), 1024).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 

@@ -9,6 +9,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use thiserror::Error;
 use toml::Spanned;
 
@@ -248,7 +249,7 @@ impl Config {
 
     /// Path of `file` relative to the config's directory, if it is below.
     fn relative(&self, file: &Path) -> Option<PathBuf> {
-        let absolute = std::path::absolute(file).ok()?;
+        let absolute = absolute(file)?;
         absolute.strip_prefix(&self.dir).ok().map(Path::to_path_buf)
     }
 
@@ -346,6 +347,17 @@ fn error(
     })
 }
 
+/// `std::path::absolute`, with the working directory read once: it is
+/// asked for every file of a run, and backlint never changes directory.
+fn absolute(file: &Path) -> Option<PathBuf> {
+    if file.is_absolute() {
+        return std::path::absolute(file).ok();
+    }
+    static CWD: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().ok()).as_ref()?;
+    std::path::absolute(cwd.join(file)).ok()
+}
+
 /// Finds and caches the nearest configuration of each directory.
 #[derive(Default)]
 pub struct ConfigResolver {
@@ -368,8 +380,7 @@ impl ConfigResolver {
         if self.by_dir.is_empty() && self.configs.len() == 1 {
             return Ok(Some(0));
         }
-        let start = std::path::absolute(file)
-            .ok()
+        let start = absolute(file)
             .and_then(|f| f.parent().map(Path::to_path_buf))
             .unwrap_or_default();
         let mut visited = Vec::new();

@@ -32,7 +32,9 @@ pub fn read_source(path: &Path, display: &str, max_size: u64) -> Result<String, 
             ),
         ));
     }
-    let bytes = std::fs::read(path)
+    // The metadata just read has the size (every file of a warm run is
+    // read, for its hash).
+    let bytes = read_bytes(path, usize::try_from(meta.len()).unwrap_or(0))
         .map_err(|e| notice(NoticeKind::Unreadable, format!("cannot read: {e}")))?;
     text_from_bytes(bytes).ok_or_else(|| {
         notice(
@@ -40,6 +42,19 @@ pub fn read_source(path: &Path, display: &str, max_size: u64) -> Result<String, 
             "skipped: binary file (NUL bytes)".into(),
         )
     })
+}
+
+/// A file's bytes, with room for `expected` of them, without asking the
+/// file system for its size as `fs::read` does (a `statx` per call, and a
+/// run reads every file and, when warm, a cache entry per file).
+pub fn read_bytes(path: &Path, expected: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(expected);
+    // Through `take`, `read_to_end` does not look the size up either.
+    std::fs::File::open(path)?
+        .take(u64::MAX)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Whether `backlint check` skips this source file as minified or bundled
