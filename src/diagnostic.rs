@@ -265,7 +265,7 @@ pub fn fingerprint(rule_id: &str, path: &str, line_text: &str, occurrence: usize
         hasher.update([0u8]);
     }
     let digest = hasher.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..16])
 }
 
 /// The first line of `text`, cut to at most `max` characters (an ellipsis

@@ -2,7 +2,7 @@
 //! into a deterministic [`Report`]. Owns the thread pool; the engine does not.
 
 use crate::cache::{Cache, Entry};
-use crate::diagnostic::{Finding, Notice, Severity};
+use crate::diagnostic::{Finding, Notice, NoticeKind, Severity};
 use crate::engine::{lint_source, lint_text};
 use crate::lang::Lang;
 use crate::rule::index::RuleSet;
@@ -355,34 +355,19 @@ fn lint_file(
         Ok(text) => text,
         Err(notice) => return (None, vec![notice]),
     };
-    if crate::source::is_minified_code(file.lang(), &file.path, &text) {
-        let notice = Notice {
-            path: display,
-            kind: crate::diagnostic::NoticeKind::Minified,
-            message: "skipped: minified or bundled code".into(),
-        };
-        return (None, vec![notice]);
-    }
+    // The cache is asked first: a hit needs neither the minified-code scan
+    // (a pass over every line, 12 % of a warm run on the JS corpus) nor
+    // the lint, and the scan's verdict is stored like any other outcome.
     let key = cache.map(|c| c.key(&display, &text));
     let cached = cache.zip(key.as_deref()).and_then(|(c, k)| c.get(k));
     let (mut findings, notices) = match cached {
         Some(entry) => (entry.findings, entry.notices),
         None => {
-            // Parsing takes tens of times a file's size: bounding the bytes
-            // of large files in flight keeps peak memory flat whatever the
-            // thread count, at the cost of a rare wait.
-            let _share = (text.len() > LARGE_FILE_BYTES).then(|| LARGE_FILES.take(text.len()));
-            let outcome = lint_text(rules, file.kind, &display, &text);
+            let entry = lint_uncached(rules, target, &display, &text);
             if let (Some(cache), Some(key)) = (cache, key.as_deref()) {
-                let entry = Entry {
-                    findings: outcome.findings,
-                    notices: outcome.notices,
-                };
                 cache.put(key, &entry);
-                (entry.findings, entry.notices)
-            } else {
-                (outcome.findings, outcome.notices)
             }
+            (entry.findings, entry.notices)
         }
     };
     target.policy.apply_to_text(rules, &mut findings, &text);
@@ -401,6 +386,32 @@ fn lint_file(
         })
     };
     (report, notices)
+}
+
+/// What linting a file's text produces, without the cache: a file of
+/// minified code yields only the notice that it was skipped.
+fn lint_uncached(rules: &RuleSet, target: &Target, display: &str, text: &str) -> Entry {
+    let file = &target.file;
+    if crate::source::is_minified_code(file.lang(), &file.path, text) {
+        let notice = Notice {
+            path: display.to_string(),
+            kind: NoticeKind::Minified,
+            message: "skipped: minified or bundled code".into(),
+        };
+        return Entry {
+            findings: Vec::new(),
+            notices: vec![notice],
+        };
+    }
+    // Parsing takes tens of times a file's size: bounding the bytes of
+    // large files in flight keeps peak memory flat whatever the thread
+    // count, at the cost of a rare wait.
+    let _share = (text.len() > LARGE_FILE_BYTES).then(|| LARGE_FILES.take(text.len()));
+    let outcome = lint_text(rules, file.kind, display, text);
+    Entry {
+        findings: outcome.findings,
+        notices: outcome.notices,
+    }
 }
 
 #[cfg(test)]
@@ -520,6 +531,56 @@ mod tests {
         let warm = run(&warm_rules);
         assert_eq!(warm.total(), cold.total());
         assert_eq!(compiled(&warm_rules), 0, "a warm run compiles nothing");
+    }
+
+    #[test]
+    fn minified_code_is_skipped_from_the_cache_as_on_a_cold_run() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("bundle.js");
+        // A statement-per-line minifier's output, with a finding in it.
+        let line = "const cp=require('child_process');function h(req,res){cp.exec('ls '+req.query.dir);}var b=1,c=2,d=3;\n";
+        std::fs::write(&file, line.repeat(100)).expect("write");
+        let targets = vec![Target {
+            file: SourceFile {
+                path: file,
+                kind: FileKind::Code(Lang::JavaScript),
+            },
+            policy: Arc::new(Policy::default()),
+        }];
+        let cache_dir = dir.path().join("cache");
+        let cache = Cache::open(&cache_dir, "test").expect("cache");
+        let rules = built_in();
+        let run = || {
+            let settings = LintSettings {
+                jobs: Some(1),
+                max_file_size: u64::MAX,
+                keep_sources: false,
+            };
+            let report = lint_targets_cached(
+                &rules,
+                &targets,
+                settings,
+                Vec::new(),
+                Instant::now(),
+                Some(&cache),
+            );
+            let kinds: Vec<NoticeKind> = report.notices.iter().map(|n| n.kind).collect();
+            (report.total(), kinds)
+        };
+        let cold = run();
+        assert_eq!(cold, (0, vec![NoticeKind::Minified]));
+        let entries = walkdir_count(&cache_dir.join("v1"));
+        assert_eq!(entries, 1, "the verdict is cached");
+        assert_eq!(run(), cold);
+    }
+
+    /// Regular files under `dir`, recursively.
+    fn walkdir_count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .expect("read dir")
+            .map(|e| e.expect("entry").path())
+            .map(|p| if p.is_dir() { walkdir_count(&p) } else { 1 })
+            .sum()
     }
 
     #[test]
