@@ -198,6 +198,18 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
         governed.iter().filter_map(|(f, _)| f.lang()).collect();
     needed.sort();
     needed.dedup();
+    let cache_dir = args
+        .cache_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(crate::cache::DEFAULT_DIR));
+    // Rule files from outside are checked by tree-sitter's query compiler;
+    // with the cache on, its acceptance is remembered between runs.
+    let use_cache = !(args.no_cache || args.fix || args.diff);
+    if use_cache && !sources.rule_dirs.is_empty() {
+        if let Some(checks) = crate::cache::QueryChecks::open(&cache_dir) {
+            crate::rule::compile::remember_query_checks(checks);
+        }
+    }
     let mut loaded = load_rules_for(&sources, Some(&needed), false).ok_or(EXIT_ERROR)?;
     loaded.extend(crate::rule::meta::suppression_rules());
     let known = |name: &str| {
@@ -227,15 +239,11 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
             .push(crate::rule::meta::UNUSED_SUPPRESSION.to_string());
     }
     let rules = RuleSet::build(loaded, &selection).map_err(fail)?;
-    let cache = if args.no_cache || args.fix || args.diff {
+    let cache = if !use_cache {
         None
     } else {
         let digest = rules_digest(&sources, &selection);
-        let dir = args
-            .cache_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(crate::cache::DEFAULT_DIR));
-        crate::cache::Cache::open(&dir, &digest)
+        crate::cache::Cache::open(&cache_dir, &digest)
     };
 
     // Per-file policies from the configurations.

@@ -35,18 +35,7 @@ impl Cache {
     /// Opens (creating) the cache under `dir`; `None` when it cannot be
     /// written, in which case the run goes on uncached.
     pub fn open(dir: &Path, rules_digest: &str) -> Option<Cache> {
-        let root = dir.join(LAYOUT);
-        std::fs::create_dir_all(&root).ok()?;
-        let ignore = dir.join(".gitignore");
-        if !ignore.exists() {
-            std::fs::write(
-                &ignore,
-                "# Created by backlint: the cache is not for version control.\n*\n",
-            )
-            .ok()?;
-        }
-        let probe = tempfile::NamedTempFile::new_in(&root).ok()?;
-        drop(probe);
+        let root = prepare(dir, &dir.join(LAYOUT))?;
         let salt = format!("{}\0{}", env!("CARGO_PKG_VERSION"), rules_digest);
         Some(Cache { dir: root, salt })
     }
@@ -95,6 +84,61 @@ impl Cache {
     }
 }
 
+/// Creates `root` inside the cache directory `dir` (with the directory's
+/// `.gitignore`) and checks that files can be written there.
+fn prepare(dir: &Path, root: &Path) -> Option<PathBuf> {
+    std::fs::create_dir_all(root).ok()?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(
+            &ignore,
+            "# Created by backlint: the cache is not for version control.\n*\n",
+        )
+        .ok()?;
+    }
+    let probe = tempfile::NamedTempFile::new_in(root).ok()?;
+    drop(probe);
+    Some(root.to_path_buf())
+}
+
+/// tree-sitter's acceptance of the query texts of rule files it has not
+/// vetted (`--rules`, `rules-dirs`), remembered between runs. Checking a
+/// query runs tree-sitter's pattern analysis, tens of milliseconds per
+/// query for the larger grammars: about 90 % of a one-file run with a
+/// rule directory. Only acceptance is kept, as an empty marker file per
+/// (backlint version, grammar, query text): a rejected query is checked
+/// again, so its error is reported on every run.
+#[derive(Debug, Clone)]
+pub struct QueryChecks {
+    dir: PathBuf,
+}
+
+impl QueryChecks {
+    /// Opens (creating) the store under the cache directory `dir`; `None`
+    /// when it cannot be written, in which case every query is checked.
+    pub fn open(dir: &Path) -> Option<QueryChecks> {
+        let root = prepare(dir, &dir.join(LAYOUT).join("queries"))?;
+        Some(QueryChecks { dir: root })
+    }
+
+    /// `grammar` names the grammar and its version; `text` is the query.
+    fn marker(&self, grammar: &str, text: &str) -> PathBuf {
+        let digest = digest_of([env!("CARGO_PKG_VERSION"), grammar, text]);
+        self.dir.join(digest)
+    }
+
+    /// Whether tree-sitter accepted `text` for `grammar` in an earlier run.
+    pub fn accepted(&self, grammar: &str, text: &str) -> bool {
+        self.marker(grammar, text).is_file()
+    }
+
+    /// Remembers that tree-sitter accepted `text` for `grammar`. Failures
+    /// are ignored: the check is simply made again next time.
+    pub fn record_accepted(&self, grammar: &str, text: &str) {
+        let _ = std::fs::write(self.marker(grammar, text), b"");
+    }
+}
+
 /// Digest of the rule sources and selection, part of every key.
 pub fn digest_of<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
     let mut hasher = Sha256::new();
@@ -103,4 +147,32 @@ pub fn digest_of<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
         hasher.update([0]);
     }
     hex::encode(&hasher.finalize()[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_accepted_query_is_remembered_for_its_grammar_and_text_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let checks = QueryChecks::open(&dir.path().join("cache")).expect("store");
+        assert!(!checks.accepted("python/15", "(call) @c"));
+        checks.record_accepted("python/15", "(call) @c");
+        assert!(checks.accepted("python/15", "(call) @c"));
+        // Another process sees it through the directory.
+        let again = QueryChecks::open(&dir.path().join("cache")).expect("store");
+        assert!(again.accepted("python/15", "(call) @c"));
+        assert!(!again.accepted("python/16", "(call) @c"));
+        assert!(!again.accepted("python/15", "(call) @d"));
+        assert!(dir.path().join("cache/.gitignore").is_file());
+    }
+
+    #[test]
+    fn an_unwritable_store_is_not_opened() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("not-a-dir");
+        std::fs::write(&file, "").expect("write");
+        assert!(QueryChecks::open(&file).is_none());
+    }
 }

@@ -163,3 +163,72 @@ fn duplicate_id_across_files() {
     );
     assert!(err.contains("rules/b.yaml:1:"), "{err}");
 }
+
+/// tree-sitter's verdict on a rule file's queries is remembered in the
+/// cache only when it accepts them: a rejected query is reported on every
+/// run, an accepted one is not compiled again.
+#[test]
+fn only_accepted_queries_are_remembered_between_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("rules")).unwrap();
+    fs::write(dir.path().join("a.py"), "eval(x)\n").unwrap();
+    let rule = dir.path().join("rules/sample.yaml");
+    let run = || {
+        let out = backlint(
+            &[
+                "check",
+                "--rules",
+                "rules",
+                "--no-builtin",
+                "--format",
+                "concise",
+                "a.py",
+            ],
+            dir.path(),
+        );
+        (out.status.code(), stdout(&out), stderr(&out))
+    };
+    let remembered = || {
+        fs::read_dir(dir.path().join(".backlint_cache/v1/queries"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    // A pattern tree-sitter finds impossible (no call has an import
+    // statement as its function), though every name in it exists.
+    let impossible = GOOD.replace(
+        r#"(identifier) @fn (#eq? @fn "eval")"#,
+        "(import_statement) @fn",
+    );
+    fs::write(&rule, &impossible).unwrap();
+    for _ in 0..2 {
+        let (code, _, err) = run();
+        assert_eq!(code, Some(2));
+        assert_points_at(
+            &err,
+            12,
+            "import_statement",
+            "the python query does not compile",
+        );
+    }
+    assert_eq!(remembered(), 0);
+    fs::write(&rule, GOOD).unwrap();
+    let cold = run();
+    assert_eq!(cold.1, "a.py:1:1: warning[sample-rule] eval of x\n");
+    assert_eq!(remembered(), 1);
+    assert_eq!(run(), cold);
+    // --no-cache neither reads nor writes the store.
+    fs::remove_dir_all(dir.path().join(".backlint_cache")).unwrap();
+    let out = backlint(
+        &[
+            "check",
+            "--rules",
+            "rules",
+            "--no-builtin",
+            "--no-cache",
+            "a.py",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir.path().join(".backlint_cache").exists());
+}

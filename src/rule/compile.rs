@@ -10,6 +10,7 @@ use super::schema::{
     TaintSpec,
 };
 use super::{CompiledMatcher, LanguageMatcher, LoadedRule, Rule};
+use crate::cache::QueryChecks;
 use crate::diagnostic::Severity;
 use crate::lang::Lang;
 use crate::matcher::{CaptureConstraint, Matcher, QueryMatcher, Relation, RelationKind, TextRegex};
@@ -1156,7 +1157,7 @@ fn shared_query(
     if !trusted
         && !*slot
             .checked
-            .get_or_init(|| Query::new(grammar, text).is_ok())
+            .get_or_init(|| tree_sitter_accepts(lang, grammar, text))
     {
         Query::new(grammar, text)?;
     }
@@ -1170,6 +1171,39 @@ fn shared_query(
         Some(query) => Ok(query.clone()),
         None => CompiledQuery::new(grammar, text).map(Arc::new),
     }
+}
+
+/// Where tree-sitter's acceptance of untrusted query texts is remembered
+/// between runs; unset, every untrusted text is checked in every run.
+static QUERY_CHECKS: OnceLock<QueryChecks> = OnceLock::new();
+
+/// From now on, remember in `checks` which untrusted query texts
+/// tree-sitter accepts (a no-op once set: one store per process).
+pub fn remember_query_checks(checks: QueryChecks) {
+    let _ = QUERY_CHECKS.set(checks);
+}
+
+/// Whether tree-sitter's query compiler accepts `text`, as remembered or
+/// by compiling it.
+fn tree_sitter_accepts(lang: Lang, grammar: &tree_sitter::Language, text: &str) -> bool {
+    let store = QUERY_CHECKS.get();
+    // The grammar's identity beyond its name: a grammar update changes
+    // what its queries may name.
+    let grammar_id = format!(
+        "{}/{}/{}/{}",
+        lang.name(),
+        grammar.abi_version(),
+        grammar.node_kind_count(),
+        grammar.field_count()
+    );
+    if store.is_some_and(|s| s.accepted(&grammar_id, text)) {
+        return true;
+    }
+    let accepted = Query::new(grammar, text).is_ok();
+    if let (true, Some(store)) = (accepted, store) {
+        store.record_accepted(&grammar_id, text);
+    }
+    accepted
 }
 
 /// Prefix of the predicate names backlint evaluates itself.
