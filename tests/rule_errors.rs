@@ -23,37 +23,42 @@ match:
       arg: { regex: "^x" }
 "#;
 
-/// Writes `rule` as the only rule file and returns (exit code, stderr).
-fn load(rule: &str) -> (Option<i32>, String) {
+/// A project whose only rule file is `rule`, with an `a.py` calling eval.
+fn project_with(rule: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir_all(dir.path().join("rules")).unwrap();
     fs::write(dir.path().join("rules/sample.yaml"), rule).unwrap();
     fs::write(dir.path().join("a.py"), "eval(x)\n").unwrap();
-    let out = backlint(
-        &["check", "--rules", "rules", "--no-builtin", "a.py"],
-        dir.path(),
-    );
+    dir
+}
+
+/// `backlint check` of `a.py` in `dir` with only its rule directory,
+/// concise output, and `extra` arguments.
+fn check_sample(dir: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "check",
+        "--rules",
+        "rules",
+        "--no-builtin",
+        "--format",
+        "concise",
+    ];
+    args.extend(extra);
+    args.push("a.py");
+    backlint(&args, dir)
+}
+
+/// Writes `rule` as the only rule file and returns (exit code, stderr).
+fn load(rule: &str) -> (Option<i32>, String) {
+    let dir = project_with(rule);
+    let out = check_sample(dir.path(), &[]);
     (out.status.code(), stderr(&out))
 }
 
 #[test]
 fn the_good_rule_loads() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::create_dir_all(dir.path().join("rules")).unwrap();
-    fs::write(dir.path().join("rules/sample.yaml"), GOOD).unwrap();
-    fs::write(dir.path().join("a.py"), "eval(x)\n").unwrap();
-    let out = backlint(
-        &[
-            "check",
-            "--rules",
-            "rules",
-            "--no-builtin",
-            "--format",
-            "concise",
-            "a.py",
-        ],
-        dir.path(),
-    );
+    let dir = project_with(GOOD);
+    let out = check_sample(dir.path(), &[]);
     assert_eq!(stdout(&out), "a.py:1:1: warning[sample-rule] eval of x\n");
 }
 
@@ -169,23 +174,15 @@ fn duplicate_id_across_files() {
 /// run, an accepted one is not compiled again.
 #[test]
 fn only_accepted_queries_are_remembered_between_runs() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::create_dir_all(dir.path().join("rules")).unwrap();
-    fs::write(dir.path().join("a.py"), "eval(x)\n").unwrap();
-    let rule = dir.path().join("rules/sample.yaml");
+    // A pattern tree-sitter finds impossible (no call has an import
+    // statement as its function), though every name in it exists.
+    let impossible = GOOD.replace(
+        r#"(identifier) @fn (#eq? @fn "eval")"#,
+        "(import_statement) @fn",
+    );
+    let dir = project_with(&impossible);
     let run = || {
-        let out = backlint(
-            &[
-                "check",
-                "--rules",
-                "rules",
-                "--no-builtin",
-                "--format",
-                "concise",
-                "a.py",
-            ],
-            dir.path(),
-        );
+        let out = check_sample(dir.path(), &[]);
         (out.status.code(), stdout(&out), stderr(&out))
     };
     let remembered = || {
@@ -193,13 +190,6 @@ fn only_accepted_queries_are_remembered_between_runs() {
             .map(|d| d.count())
             .unwrap_or(0)
     };
-    // A pattern tree-sitter finds impossible (no call has an import
-    // statement as its function), though every name in it exists.
-    let impossible = GOOD.replace(
-        r#"(identifier) @fn (#eq? @fn "eval")"#,
-        "(import_statement) @fn",
-    );
-    fs::write(&rule, &impossible).unwrap();
     for _ in 0..2 {
         let (code, _, err) = run();
         assert_eq!(code, Some(2));
@@ -211,24 +201,14 @@ fn only_accepted_queries_are_remembered_between_runs() {
         );
     }
     assert_eq!(remembered(), 0);
-    fs::write(&rule, GOOD).unwrap();
+    fs::write(dir.path().join("rules/sample.yaml"), GOOD).unwrap();
     let cold = run();
     assert_eq!(cold.1, "a.py:1:1: warning[sample-rule] eval of x\n");
     assert_eq!(remembered(), 1);
     assert_eq!(run(), cold);
     // --no-cache neither reads nor writes the store.
     fs::remove_dir_all(dir.path().join(".backlint_cache")).unwrap();
-    let out = backlint(
-        &[
-            "check",
-            "--rules",
-            "rules",
-            "--no-builtin",
-            "--no-cache",
-            "a.py",
-        ],
-        dir.path(),
-    );
+    let out = check_sample(dir.path(), &["--no-cache"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(!dir.path().join(".backlint_cache").exists());
 }
