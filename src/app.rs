@@ -131,6 +131,12 @@ fn fail(message: impl std::fmt::Display) -> i32 {
 /// load rules → lint → baseline → fix → render.
 fn check_command(args: &CheckArgs) -> Result<i32, i32> {
     let started = std::time::Instant::now();
+    use crate::render::Format;
+    if args.statistics && !matches!(args.format, Format::Pretty | Format::Concise) {
+        return Err(fail(
+            "--statistics prints a table for people: use it with --format pretty or concise",
+        ));
+    }
     let (files, mut notices, stdin) = match &args.stdin_filename {
         Some(name) => (Vec::new(), Vec::new(), Some(read_stdin(name)?)),
         None => {
@@ -299,7 +305,9 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
                 max_file_size,
                 // Snippets (pretty output) and fixes need the texts; the
                 // machine formats do not.
-                keep_sources: args.format == crate::render::Format::Pretty || args.fix || args.diff,
+                keep_sources: (args.format == Format::Pretty && !args.statistics)
+                    || args.fix
+                    || args.diff,
             },
             notices,
             started,
@@ -428,8 +436,12 @@ fn write_report(args: &CheckArgs, report: &crate::run::Report, rules: &RuleSet) 
         sarif_category: args.sarif_category.clone(),
     };
     let mut buffer = Vec::new();
-    render(args.format, report, rules, options, &mut buffer)
-        .map_err(|e| fail(format!("cannot render report: {e}")))?;
+    if args.statistics {
+        crate::render::render_statistics(report, rules, options, &mut buffer)
+    } else {
+        render(args.format, report, rules, options, &mut buffer)
+    }
+    .map_err(|e| fail(format!("cannot render report: {e}")))?;
     match &args.output {
         Some(path) => {
             std::fs::write(path, &buffer)

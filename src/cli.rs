@@ -133,6 +133,10 @@ pub struct CheckArgs {
     /// Where the content cache lives (default: .backlint_cache).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Print how many findings each rule has instead of the findings
+    /// (with the pretty or concise format).
+    #[arg(long)]
+    pub statistics: bool,
     /// Print findings only: no summary line or notices.
     #[arg(long, short)]
     pub quiet: bool,

@@ -370,3 +370,56 @@ fn rules_and_explain_commands() {
     let out = backlint(&["explain", "no-such-rule"], &repo());
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn statistics_count_findings_per_rule_most_frequent_first() {
+    let pack = extra_pack();
+    fs::write(
+        pack.path().join("rules/python/test-literal-eval.yaml"),
+        r#"id: test-literal-eval
+summary: ast.literal_eval call.
+severity: note
+category: reliability
+message: "literal_eval"
+docs: |
+  Test rule.
+match:
+  python:
+    query: |
+      (call
+        function: (attribute attribute: (identifier) @f (#eq? @f "literal_eval"))) @match
+"#,
+    )
+    .unwrap();
+    let args = [
+        "check",
+        "--rules",
+        "rules",
+        "--no-builtin",
+        "--no-cache",
+        "--statistics",
+        "fixtures",
+    ];
+    let out = backlint(&args, pack.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "3  error    test-eval-of-variable  eval() of a value that is not a literal.",
+            "1  note     test-literal-eval      ast.literal_eval call.",
+        ]
+    );
+    assert!(lines[2].starts_with("4 findings (3 errors, 0 warnings, 1 note)"));
+    assert_eq!(lines.len(), 3);
+    // --quiet keeps the table only; a machine format is refused.
+    let mut quiet = args.to_vec();
+    quiet.push("--quiet");
+    assert_eq!(stdout(&backlint(&quiet, pack.path())).lines().count(), 2);
+    let mut json = args.to_vec();
+    json.extend(["--format", "json"]);
+    let out = backlint(&json, pack.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--statistics"));
+}
