@@ -308,6 +308,7 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
                 keep_sources: (args.format == Format::Pretty && !args.statistics)
                     || args.fix
                     || args.diff,
+                progress: crate::progress::wanted(args.quiet),
             },
             notices,
             started,

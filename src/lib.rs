@@ -19,6 +19,7 @@ pub mod fuzzing;
 pub mod lang;
 pub mod lsp;
 pub mod matcher;
+pub mod progress;
 pub mod query;
 pub mod render;
 pub mod rule;

@@ -90,6 +90,7 @@ pub fn check(rules: &RuleSet, options: &CheckOptions) -> Report {
         jobs: options.jobs,
         max_file_size: options.max_file_size,
         keep_sources: true,
+        progress: false,
     };
     lint_targets(rules, &targets, settings, notices, started)
 }
@@ -203,6 +204,9 @@ pub struct LintSettings {
     /// and fixes. Without it memory stays flat however many files have
     /// findings: a file's text is dropped once it is linted.
     pub keep_sources: bool,
+    /// Show a progress bar on stderr if the run is long
+    /// ([`crate::progress`]).
+    pub progress: bool,
 }
 
 /// Lints `targets` in parallel and assembles the report, adding `notices`
@@ -228,6 +232,7 @@ pub fn lint_targets_cached(
 ) -> Report {
     // Only files with findings or notices are kept (in order): a slot per
     // target would grow with the number of files, not with what they hold.
+    let progress = crate::progress::Progress::new(targets.len(), settings.progress);
     let lint_all = || -> Vec<(Option<FileReport>, Vec<Notice>)> {
         targets
             .par_iter()
@@ -236,7 +241,11 @@ pub fn lint_targets_cached(
             // with one core busy for seconds (2.2 s of 4.9 s on the Rust
             // corpus).
             .with_max_len(1)
-            .map(|t| lint_file(rules, t, settings, cache))
+            .map(|t| {
+                let linted = lint_file(rules, t, settings, cache);
+                progress.file_done();
+                linted
+            })
             .filter(|(file, notices)| file.is_some() || !notices.is_empty())
             .collect()
     };
@@ -247,6 +256,7 @@ pub fn lint_targets_cached(
         Ok(pool) => pool.install(lint_all),
         Err(_) => lint_all(),
     };
+    progress.finish();
     let mut report = Report {
         files_scanned: targets.len(),
         ..Report::default()
@@ -438,6 +448,7 @@ mod tests {
                 jobs: Some(1),
                 max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
                 keep_sources,
+                progress: false,
             };
             lint_targets(&rules, &targets, settings, Vec::new(), Instant::now())
         };
@@ -512,6 +523,7 @@ mod tests {
                 jobs: Some(1),
                 max_file_size: u64::MAX,
                 keep_sources: true,
+                progress: false,
             };
             lint_targets_cached(
                 rules,
@@ -555,6 +567,7 @@ mod tests {
                 jobs: Some(1),
                 max_file_size: u64::MAX,
                 keep_sources: false,
+                progress: false,
             };
             let report = lint_targets_cached(
                 &rules,
