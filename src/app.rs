@@ -3,7 +3,7 @@
 use crate::cli::{CheckArgs, Cli, ColorChoice, Command, RuleSourceArgs};
 use crate::config::{Config, ConfigResolver};
 use crate::fixture;
-use crate::render::{render, RenderOptions};
+use crate::render::{render, Format, RenderOptions};
 use crate::rule::index::{RuleSet, Selection};
 use crate::rule::load::{builtin_sources, compile_for, dir_sources};
 use crate::rule::LoadedRule;
@@ -131,7 +131,6 @@ fn fail(message: impl std::fmt::Display) -> i32 {
 /// load rules → lint → baseline → fix → render.
 fn check_command(args: &CheckArgs) -> Result<i32, i32> {
     let started = std::time::Instant::now();
-    use crate::render::Format;
     if args.statistics && !matches!(args.format, Format::Pretty | Format::Concise) {
         return Err(fail(
             "--statistics prints a table for people: use it with --format pretty or concise",
@@ -438,7 +437,7 @@ fn write_report(args: &CheckArgs, report: &crate::run::Report, rules: &RuleSet) 
     };
     let mut buffer = Vec::new();
     if args.statistics {
-        crate::render::render_statistics(report, rules, options, &mut buffer)
+        crate::render::statistics::render(report, rules, options, &mut buffer)
     } else {
         render(args.format, report, rules, options, &mut buffer)
     }

@@ -7,7 +7,7 @@ mod gitlab;
 mod json;
 mod pretty;
 pub mod sarif;
-mod statistics;
+pub mod statistics;
 
 use crate::rule::index::RuleSet;
 use crate::run::Report;
@@ -37,16 +37,6 @@ pub struct RenderOptions {
     pub quiet: bool,
     /// SARIF analysis category (`automationDetails.id`), from `--sarif-category`.
     pub sarif_category: Option<String>,
-}
-
-/// Writes the per-rule counts of `report` (`check --statistics`) to `out`.
-pub fn render_statistics(
-    report: &Report,
-    rules: &RuleSet,
-    options: RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    statistics::render(report, rules, options, out)
 }
 
 /// Writes `report` in `format` to `out`.

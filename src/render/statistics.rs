@@ -9,6 +9,7 @@ use crate::run::Report;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+/// Writes the per-rule counts of `report` to `out`.
 pub fn render(
     report: &Report,
     rules: &RuleSet,
