@@ -4,7 +4,10 @@
 //! output). A tree-sitter linter cannot be faster than this on a cold run,
 //! so `benches/compare.sh` reports `backlint check` as a ratio to it.
 //!
-//! Usage: `cargo bench --bench parse_floor -- [--jobs N] PATH...`
+//! With `--visit` it also walks every node of each tree with a cursor,
+//! which is the least a one-traversal linter adds to the parse.
+//!
+//! Usage: `cargo bench --bench parse_floor -- [--jobs N] [--visit] PATH...`
 //! Prints one line: `files=… lines=… bytes=… parse_errors=… wall_ms=…`.
 
 use backlint::engine::parse;
@@ -36,15 +39,17 @@ impl Totals {
     }
 }
 
-/// Command-line arguments: `--jobs N` and paths. `cargo bench` adds a
+/// Command-line arguments: `--jobs N`, `--visit` and paths. `cargo bench` adds a
 /// `--bench` flag of its own, which is ignored.
-fn parse_args() -> Result<(Option<usize>, Vec<PathBuf>), String> {
+fn parse_args() -> Result<(Option<usize>, bool, Vec<PathBuf>), String> {
     let mut jobs = None;
+    let mut visit = false;
     let mut paths = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--bench" => {}
+            "--visit" => visit = true,
             "-j" | "--jobs" => {
                 let n = args.next().ok_or("--jobs needs a number")?;
                 jobs = Some(
@@ -56,20 +61,44 @@ fn parse_args() -> Result<(Option<usize>, Vec<PathBuf>), String> {
         }
     }
     if paths.is_empty() {
-        return Err("usage: parse_floor [--jobs N] PATH...".into());
+        return Err("usage: parse_floor [--jobs N] [--visit] PATH...".into());
     }
-    Ok((jobs, paths))
+    Ok((jobs, visit, paths))
 }
 
-/// Reads and parses one file; `None` for files that are not source code or
+/// Visits every node of `tree` with a cursor, as backlint's one traversal
+/// does, and only reads each node's kind.
+fn visit_every_node(tree: &tree_sitter::Tree) -> u64 {
+    let mut cursor = tree.walk();
+    let mut sum = 0u64;
+    loop {
+        sum = sum.wrapping_add(u64::from(cursor.node().kind_id()));
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return sum;
+            }
+        }
+    }
+}
+
+/// Reads and parses one file (and with `visit`, walks its tree); `None` for files that are not source code or
 /// that `backlint check` skips (binary, too large, minified JavaScript).
-fn parse_one(file: &backlint::walk::SourceFile) -> Option<Totals> {
+fn parse_one(file: &backlint::walk::SourceFile, visit: bool) -> Option<Totals> {
     let lang = file.lang()?;
     let text = read_source(&file.path, "", DEFAULT_MAX_FILE_SIZE).ok()?;
     if is_minified_code(Some(lang), &file.path, &text) {
         return None;
     }
-    let broken = parse(lang, &text).is_none_or(|tree| tree.root_node().has_error());
+    let tree = parse(lang, &text);
+    if visit {
+        if let Some(tree) = &tree {
+            std::hint::black_box(visit_every_node(tree));
+        }
+    }
+    let broken = tree.is_none_or(|tree| tree.root_node().has_error());
     Some(Totals {
         files: 1,
         lines: text.lines().count() as u64,
@@ -79,7 +108,7 @@ fn parse_one(file: &backlint::walk::SourceFile) -> Option<Totals> {
 }
 
 fn main() -> ExitCode {
-    let (jobs, paths) = match parse_args() {
+    let (jobs, visit, paths) = match parse_args() {
         Ok(parsed) => parsed,
         Err(message) => {
             eprintln!("parse_floor: {message}");
@@ -105,7 +134,7 @@ fn main() -> ExitCode {
             // One file per task, as backlint schedules them (src/run.rs):
             // the floor must not be slowed by a worker left idle.
             .with_max_len(1)
-            .filter_map(parse_one)
+            .filter_map(|file| parse_one(file, visit))
             .reduce(Totals::default, Totals::add)
     });
     let wall = started.elapsed();
