@@ -14,6 +14,7 @@ use crate::rule::Category;
 use crate::secrets::{self, ConfigKind};
 use crate::suppress::Suppressions;
 use crate::walk::FileKind;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
@@ -119,7 +120,7 @@ pub fn lint_source_within(
                     source,
                     lang: lang.info(),
                     cursor: &mut cursor,
-                    memo: HashMap::new(),
+                    memo: FxHashMap::default(),
                 };
                 let lines = LineIndex::new(source);
                 let mut found = traverse(rules, index, &live, root, &mut ctx, &lines, deadline)?;
@@ -376,7 +377,7 @@ fn traverse(
 ) -> Option<Vec<Finding>> {
     let (literals, occurrences) = (index.literals(), &live.occurrences);
     let mut findings = Vec::new();
-    let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
+    let mut seen: FxHashSet<(usize, usize, usize)> = FxHashSet::default();
     let mut cursor = root.walk();
     let mut visited: u32 = 0;
     // Captures of the groups of identically written matchers at this node.

@@ -5,11 +5,12 @@
 //! tree, so deep nesting cannot overflow the stack. Recursion happens only
 //! over the matcher itself, whose depth is fixed by the rule file.
 
+use crate::lang::kind_set::KindSet;
 use crate::lang::LanguageInfo;
 use crate::query::CompiledQuery;
 use crate::rule::literals::TextLiterals;
 use crate::rule::rule_regex::RuleRegex;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 use tree_sitter::{Node, QueryCursor};
 
@@ -24,7 +25,7 @@ pub struct MatchContext<'a> {
     /// Results of costly matchers at ancestors, for one file, keyed by
     /// (matcher address, node id): `inside: {kind: module, has: …}` is then
     /// computed once per file instead of once per candidate node.
-    pub memo: HashMap<(usize, usize), bool>,
+    pub memo: FxHashMap<(usize, usize), bool>,
 }
 
 /// A tree-sitter query plus constraints on its captures.
@@ -60,8 +61,8 @@ pub struct TextRegex {
 pub struct CaptureConstraint {
     pub regex: Option<Arc<RuleRegex>>,
     pub not_regex: Option<Arc<RuleRegex>>,
-    pub kinds: Vec<String>,
-    pub not_kinds: Vec<String>,
+    pub kinds: KindSet,
+    pub not_kinds: KindSet,
     pub literal: Option<bool>,
     /// Secret check; the inner value is the capture naming the value.
     pub secret: Option<Option<u32>>,
@@ -88,7 +89,7 @@ pub struct Relation {
 /// A compiled sub-rule. Empty parts always hold.
 #[derive(Default)]
 pub struct Matcher {
-    pub kinds: Vec<String>,
+    pub kinds: KindSet,
     pub regex: Option<Arc<RuleRegex>>,
     pub not_regex: Option<Arc<RuleRegex>>,
     pub query: Option<QueryMatcher>,
@@ -163,7 +164,7 @@ impl Matcher {
     /// relations or composites). Whether a node matches depends only on the
     /// node and the matcher, so the answer can be reused.
     fn matches_memo(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
-        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k == node.kind()) {
+        if !self.kinds.is_empty() && !self.kinds.contains(node.kind_id()) {
             return false;
         }
         let cheap = self.query.is_none()
@@ -186,7 +187,7 @@ impl Matcher {
     }
 
     fn node_parts_hold(&self, node: Node<'_>, ctx: &MatchContext<'_>) -> bool {
-        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k == node.kind()) {
+        if !self.kinds.is_empty() && !self.kinds.contains(node.kind_id()) {
             return false;
         }
         if self.regex.is_some() || self.not_regex.is_some() {
@@ -280,10 +281,10 @@ impl CaptureConstraint {
         if self.not_regex.as_ref().is_some_and(|r| r.is_match(text)) {
             return false;
         }
-        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k == node.kind()) {
+        if !self.kinds.is_empty() && !self.kinds.contains(node.kind_id()) {
             return false;
         }
-        if self.not_kinds.iter().any(|k| k == node.kind()) {
+        if self.not_kinds.contains(node.kind_id()) {
             return false;
         }
         match self.literal {

@@ -4,6 +4,7 @@
 //! one entry in [`LANGUAGES`], and the grammar dependency in `Cargo.toml`.
 
 mod javascript;
+pub mod kind_set;
 mod python;
 mod rust;
 mod typescript;

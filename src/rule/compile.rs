@@ -12,6 +12,7 @@ use super::schema::{
 use super::{CompiledMatcher, LanguageMatcher, LoadedRule, Rule};
 use crate::cache::QueryChecks;
 use crate::diagnostic::Severity;
+use crate::lang::kind_set::KindSet;
 use crate::lang::Lang;
 use crate::matcher::{CaptureConstraint, Matcher, QueryMatcher, Relation, RelationKind, TextRegex};
 use crate::query::CompiledQuery;
@@ -704,7 +705,7 @@ impl<'a> Compiler<'a> {
         grammar: &tree_sitter::Language,
         lang: Lang,
         here: usize,
-    ) -> Result<Vec<String>, Box<RuleFileError>> {
+    ) -> Result<KindSet, Box<RuleFileError>> {
         let kinds = kind.map(OneOrMany::to_vec).unwrap_or_default();
         for k in &kinds {
             if grammar.id_for_node_kind(k, true) == 0 {
@@ -722,7 +723,7 @@ impl<'a> Compiler<'a> {
                     .with_span((at, k.len()).into()));
             }
         }
-        Ok(kinds)
+        Ok(KindSet::new(grammar, &kinds))
     }
 
     fn query(

@@ -717,7 +717,10 @@ mod tests {
         use crate::matcher::Matcher;
         use crate::rule::rule_regex::shared;
         let named = |re: &str| Matcher {
-            kinds: vec!["identifier".into()],
+            kinds: crate::lang::kind_set::KindSet::new(
+                &(crate::lang::Lang::Python.info().grammar)(),
+                &["identifier"],
+            ),
             regex: Some(shared(re).expect("valid regex")),
             ..Matcher::default()
         };

@@ -13,12 +13,12 @@
 //! Recursion follows the syntax tree, so it is capped at [`MAX_DEPTH`]
 //! levels: deeper code is not analysed rather than overflowing the stack.
 
-use super::shape::{shape, Binding, Loop, Shape};
+use super::shape::{shape, shape_kinds, Binding, Loop, Shape, ShapeKinds};
 use super::spec::{LanguageTaint, TaintMatcher};
 use crate::diagnostic::shorten;
 use crate::lang::Lang;
 use crate::matcher::{node_text, MatchContext};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
@@ -159,7 +159,7 @@ impl Taint {
 /// Variable (or member path) → taint. A present but clean entry means
 /// "known clean here" (assigned a constant, checked by a guard), which
 /// also stops a member path from being read through its object.
-type State = HashMap<String, Taint>;
+type State = FxHashMap<String, Taint>;
 
 /// Variables a condition proves clean, for the rules in the mask.
 type Guarded = Vec<(String, Mask)>;
@@ -167,7 +167,7 @@ type Guarded = Vec<(String, Mask)>;
 /// Joins the states of two paths: tainted on either is tainted; known
 /// clean only when known clean on both.
 fn join(a: &State, b: &State) -> State {
-    let mut out = State::new();
+    let mut out = State::default();
     for (key, ta) in a {
         match b.get(key) {
             Some(tb) => {
@@ -204,7 +204,7 @@ fn join_all(states: Vec<State>) -> Option<State> {
 #[derive(Default)]
 struct Table {
     items: Vec<(Arc<TaintMatcher>, Mask)>,
-    by_kind: HashMap<u16, Vec<usize>>,
+    by_kind: FxHashMap<u16, Vec<usize>>,
     any_kind: Vec<usize>,
 }
 
@@ -255,12 +255,13 @@ struct Tables {
 
 struct Analyzer<'a, 'c> {
     shape: &'static Shape,
+    kinds: &'static ShapeKinds,
     ctx: &'a mut MatchContext<'c>,
     tables: Tables,
     all: Mask,
     hits: Vec<Hit>,
     vouched: Vec<(usize, Mask)>,
-    seen: HashSet<(usize, usize, usize)>,
+    seen: FxHashSet<(usize, usize, usize)>,
     deadline: Option<Instant>,
     visited: u32,
     timed_out: bool,
@@ -329,18 +330,19 @@ pub fn analyze(
     };
     let mut analyzer = Analyzer {
         shape: shape(lang),
+        kinds: shape_kinds(lang),
         ctx,
         tables,
         all,
         hits: Vec::new(),
         vouched: Vec::new(),
-        seen: HashSet::new(),
+        seen: FxHashSet::default(),
         deadline,
         visited: 0,
         timed_out: false,
         file,
     };
-    let mut state = State::new();
+    let mut state = State::default();
     analyzer.exec(root, &mut state, 0);
     if analyzer.timed_out {
         return None;
@@ -373,16 +375,16 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         if depth > MAX_DEPTH || !self.tick() {
             return;
         }
-        let kind = node.kind();
-        if self.shape.is_function(kind) {
+        let kind = node.kind_id();
+        if self.kinds.functions.contains(kind) {
             self.function(node, state, depth);
             return;
         }
-        if let Some(binding) = self.shape.binding(kind) {
+        if let Some(binding) = self.kinds.binding(self.shape, kind) {
             self.binding(node, binding, state, depth);
-        } else if self.shape.ifs.contains(&kind) {
+        } else if self.kinds.ifs.contains(kind) {
             self.branch(node, state, depth);
-        } else if let Some(l) = self.shape.loop_of(kind) {
+        } else if let Some(l) = self.kinds.loop_of(self.shape, kind) {
             self.looped(node, l, state, depth);
         } else {
             self.sequence(node, state, depth);
@@ -399,7 +401,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         let mut cursor = node.walk();
         let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
         for child in children {
-            if self.shape.arms.contains(&child.kind()) {
+            if self.kinds.arms.contains(child.kind_id()) {
                 let from = arms_from.get_or_insert_with(|| state.clone());
                 let mut s = from.clone();
                 self.exec(child, &mut s, depth + 1);
@@ -940,14 +942,14 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         if depth > MAX_DEPTH {
             return Taint::default();
         }
-        let kind = node.kind();
-        if self.shape.is_function(kind) {
+        let kind_id = node.kind_id();
+        if self.kinds.functions.contains(kind_id) {
             return Taint::default();
         }
-        if self.shape.clean.contains(&kind) {
+        if self.kinds.clean.contains(kind_id) {
             return Taint::known();
         }
-        if self.shape.binary.contains(&kind) {
+        if self.kinds.binary.contains(kind_id) {
             let op = node
                 .child_by_field_name("operator")
                 .map(|o| self.text(o))
@@ -956,7 +958,6 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 return Taint::known();
             }
         }
-        let kind_id = node.kind_id();
         let mut sanitized: Mask = 0;
         for i in self.tables.sanitizers.candidates(kind_id) {
             let (matcher, bits) = &self.tables.sanitizers.items[i];
@@ -987,34 +988,33 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 out.union(&Taint::source(bits, step));
             }
         }
-        let is_variable = self.shape.variables.contains(&kind);
-        let known_path = self.shape.paths.contains(&kind) && state.contains_key(self.text(node));
+        let is_variable = self.kinds.variables.contains(kind_id);
+        let known_path = self.kinds.paths.contains(kind_id) && state.contains_key(self.text(node));
         if is_variable || known_path {
             match state.get(self.text(node)) {
                 Some(t) => out.union(t),
                 None => out.known = 0,
             }
         } else {
-            if self.shape.inline_format_args && kind == "string_literal" {
+            if self.shape.inline_format_args && node.kind() == "string_literal" {
                 self.inline_args(node, state, &mut out);
             }
-            if node.named_child_count() == 0 && !self.ctx.lang.constant_kinds.contains(&kind) {
+            if node.named_child_count() == 0 && !self.ctx.lang.constant_kinds.contains(&node.kind())
+            {
                 out.known = 0;
             }
             let test = self
-                .shape
+                .kinds
                 .conditional_tests
-                .contains(&kind)
+                .contains(kind_id)
                 .then(|| node.named_child(1))
                 .flatten();
             let mut cursor = node.walk();
             if cursor.goto_first_child() {
                 loop {
                     let child = cursor.node();
-                    let is_name = cursor
-                        .field_name()
-                        .is_some_and(|f| self.shape.name_fields.contains(&(kind, f)))
-                        || Some(child) == test;
+                    let is_name =
+                        self.kinds.is_name_field(kind_id, cursor.field_id()) || Some(child) == test;
                     if child.is_named() && !is_name {
                         let t = self.eval(child, state, depth + 1);
                         out.union(&t);

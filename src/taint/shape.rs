@@ -2,6 +2,7 @@
 //! bind variables, branch, loop, leave a block or start a function. Kept as
 //! data so the analysis itself is one language-independent walk.
 
+use crate::lang::kind_set::KindSet;
 use crate::lang::Lang;
 
 /// A node that binds the value of `value` to the names in `target`.
@@ -386,4 +387,82 @@ impl Shape {
     pub fn is_function(&self, kind: &str) -> bool {
         self.functions.contains(&kind)
     }
+}
+
+/// The kinds the analysis asks about at nearly every node, by kind id for
+/// one grammar ([`KindSet`]: no name lookup per node).
+pub struct ShapeKinds {
+    pub functions: KindSet,
+    pub ifs: KindSet,
+    pub arms: KindSet,
+    pub clean: KindSet,
+    pub binary: KindSet,
+    pub variables: KindSet,
+    pub paths: KindSet,
+    pub conditional_tests: KindSet,
+    /// Per binding and loop of the shape, in order: its kind.
+    bindings: Vec<KindSet>,
+    loops: Vec<KindSet>,
+    /// [`Shape::name_fields`] as (kind, field id) pairs.
+    name_fields: Vec<(KindSet, u16)>,
+}
+
+impl ShapeKinds {
+    fn new(shape: &Shape, grammar: &tree_sitter::Language) -> ShapeKinds {
+        let set = |names: &[&str]| KindSet::new(grammar, names);
+        ShapeKinds {
+            functions: set(shape.functions),
+            ifs: set(shape.ifs),
+            arms: set(shape.arms),
+            clean: set(shape.clean),
+            binary: set(shape.binary),
+            variables: set(shape.variables),
+            paths: set(shape.paths),
+            conditional_tests: set(shape.conditional_tests),
+            bindings: shape.bindings.iter().map(|b| set(&[b.kind])).collect(),
+            loops: shape.loops.iter().map(|l| set(&[l.kind])).collect(),
+            name_fields: shape
+                .name_fields
+                .iter()
+                .filter_map(|(kind, field)| {
+                    Some((set(&[kind]), grammar.field_id_for_name(field)?.get()))
+                })
+                .collect(),
+        }
+    }
+
+    /// The binding of `shape` a node of kind `id` is.
+    pub fn binding<'s>(&self, shape: &'s Shape, id: u16) -> Option<&'s Binding> {
+        let i = self.bindings.iter().position(|k| k.contains(id))?;
+        shape.bindings.get(i)
+    }
+
+    /// The loop of `shape` a node of kind `id` is.
+    pub fn loop_of<'s>(&self, shape: &'s Shape, id: u16) -> Option<&'s Loop> {
+        let i = self.loops.iter().position(|k| k.contains(id))?;
+        shape.loops.get(i)
+    }
+
+    /// Whether the child in `field` of a node of kind `id` is a name, not
+    /// a value.
+    pub fn is_name_field(&self, id: u16, field: Option<std::num::NonZeroU16>) -> bool {
+        field.is_some_and(|f| {
+            self.name_fields
+                .iter()
+                .any(|(kind, name)| *name == f.get() && kind.contains(id))
+        })
+    }
+}
+
+/// The [`ShapeKinds`] of a language, built on first use.
+pub fn shape_kinds(lang: Lang) -> &'static ShapeKinds {
+    static KINDS: [std::sync::OnceLock<ShapeKinds>; 5] = [const { std::sync::OnceLock::new() }; 5];
+    let slot = match lang {
+        Lang::Python => 0,
+        Lang::JavaScript => 1,
+        Lang::TypeScript => 2,
+        Lang::Tsx => 3,
+        Lang::Rust => 4,
+    };
+    KINDS[slot].get_or_init(|| ShapeKinds::new(shape(lang), &(lang.info().grammar)()))
 }

@@ -1,0 +1,115 @@
+//! Sets of node kinds written by name, asked by kind id.
+//!
+//! `Node::kind()` looks the symbol's name up, measures it and checks it is
+//! UTF-8 on every call; matchers and the taint pass ask "is this node one
+//! of these kinds?" at nearly every node. A kind id is the node's public
+//! symbol, whose name is the node's kind, so a bit per id answers the same
+//! question as comparing names.
+
+use tree_sitter::Language;
+
+/// Node kinds by id: every id whose name is one of the given names, named
+/// or anonymous, as comparing `node.kind()` with the names would accept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KindSet {
+    bits: Vec<u64>,
+    /// The error node's id (`u16::MAX`) lies outside the grammar's table.
+    error: bool,
+}
+
+/// The name tree-sitter gives error nodes.
+const ERROR_KIND: &str = "ERROR";
+
+impl KindSet {
+    /// The ids of `grammar` whose names are in `names`. Names the grammar
+    /// does not have add nothing.
+    pub fn new<S: AsRef<str>>(grammar: &Language, names: &[S]) -> KindSet {
+        if names.is_empty() {
+            return KindSet::default();
+        }
+        let mut bits = vec![0u64; grammar.node_kind_count().div_ceil(64)];
+        for name in names {
+            // A node's kind id is its public symbol: the one id that
+            // `id_for_node_kind` gives for its name, named or anonymous.
+            for named in [true, false] {
+                let id = grammar.id_for_node_kind(name.as_ref(), named) as usize;
+                if let Some(word) = bits.get_mut(id / 64).filter(|_| id != 0) {
+                    *word |= 1 << (id % 64);
+                }
+            }
+        }
+        KindSet {
+            bits,
+            error: names.iter().any(|n| n.as_ref() == ERROR_KIND),
+        }
+    }
+
+    /// Whether a node of kind `id` is in the set.
+    pub fn contains(&self, id: u16) -> bool {
+        if id == u16::MAX {
+            return self.error;
+        }
+        let id = id as usize;
+        self.bits
+            .get(id / 64)
+            .is_some_and(|word| word & (1 << (id % 64)) != 0)
+    }
+
+    /// Whether no kind is in the set.
+    pub fn is_empty(&self) -> bool {
+        !self.error && self.bits.iter().all(|w| *w == 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::Lang;
+
+    /// Every node of a sample agrees with comparing its kind's name.
+    #[test]
+    fn ids_answer_like_names() {
+        let samples = [
+            (
+                Lang::Python,
+                "def f(x):\n    return x + '1' if x else None\n)",
+            ),
+            (
+                Lang::TypeScript,
+                "const a: string = `t${b}`; if (a) { f(a) }",
+            ),
+            (Lang::Rust, "fn f() -> u8 { let s = \"x\"; 1 + 2 }"),
+        ];
+        for (lang, source) in samples {
+            let grammar = (lang.info().grammar)();
+            let names = ["string", "identifier", "ERROR", "if", "+", "no_such_kind"];
+            let set = KindSet::new(&grammar, &names);
+            let tree = crate::engine::parse(lang, source).expect("parses");
+            let mut cursor = tree.walk();
+            let mut seen = 0;
+            'walk: loop {
+                let node = cursor.node();
+                assert_eq!(
+                    set.contains(node.kind_id()),
+                    names.contains(&node.kind()),
+                    "{lang:?} node {}",
+                    node.kind()
+                );
+                seen += usize::from(set.contains(node.kind_id()));
+                if cursor.goto_first_child() {
+                    continue;
+                }
+                while !cursor.goto_next_sibling() {
+                    if !cursor.goto_parent() {
+                        break 'walk;
+                    }
+                }
+            }
+            assert!(seen > 0, "{lang:?}: the sample holds kinds of the set");
+        }
+        assert!(KindSet::default().is_empty());
+        let grammar = (Lang::Python.info().grammar)();
+        assert!(KindSet::new(&grammar, &["no_such_kind"]).is_empty());
+        assert!(!KindSet::new(&grammar, &["ERROR"]).is_empty());
+    }
+}
