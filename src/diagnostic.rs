@@ -96,23 +96,34 @@ pub fn position_at(text: &str, offset: usize) -> Position {
     }
 }
 
-/// Line starts of a text, for fast offset → position lookups.
+/// Line starts of a text, for fast offset → position lookups. The starts
+/// are found on the first lookup: most files have no finding, and scanning
+/// every byte of them for line ends would be wasted.
 pub struct LineIndex<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
-        let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        for (i, b) in bytes.iter().enumerate() {
-            let ends_line = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
-            if ends_line {
-                starts.push(i + 1);
-            }
+        LineIndex {
+            text,
+            starts: std::cell::OnceCell::new(),
         }
-        LineIndex { text, starts }
+    }
+
+    fn starts(&self) -> &[usize] {
+        self.starts.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let mut starts = vec![0];
+            for (i, b) in bytes.iter().enumerate() {
+                let ends_line = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+                if ends_line {
+                    starts.push(i + 1);
+                }
+            }
+            starts
+        })
     }
 
     /// Same result as [`position_at`], in logarithmic time plus the line's length.
@@ -121,8 +132,9 @@ impl<'a> LineIndex<'a> {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line = self.starts.partition_point(|s| *s <= offset);
-        let line_start = self.starts[line - 1];
+        let starts = self.starts();
+        let line = starts.partition_point(|s| *s <= offset);
+        let line_start = starts[line - 1];
         Position {
             line,
             column: self.text[line_start..offset].chars().count() + 1,
