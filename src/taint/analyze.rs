@@ -396,11 +396,20 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     /// run from the state before the first of them, and the results join
     /// with that state (no arm may run).
     fn sequence(&mut self, node: Node<'_>, state: &mut State, depth: usize) {
+        // Most nodes reached here are leaves: no cursor for them.
+        if node.named_child_count() == 0 {
+            return;
+        }
         let mut arms_from: Option<State> = None;
         let mut arm_states: Vec<State> = Vec::new();
         let mut cursor = node.walk();
-        let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
-        for child in children {
+        let mut more = cursor.goto_first_child();
+        while more {
+            let child = cursor.node();
+            more = cursor.goto_next_sibling();
+            if !child.is_named() {
+                continue;
+            }
             if self.kinds.arms.contains(child.kind_id()) {
                 let from = arms_from.get_or_insert_with(|| state.clone());
                 let mut s = from.clone();
@@ -1009,18 +1018,18 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 .contains(kind_id)
                 .then(|| node.named_child(1))
                 .flatten();
-            let mut cursor = node.walk();
-            if cursor.goto_first_child() {
-                loop {
+            // A leaf needs no cursor (creating one allocates).
+            if node.child_count() > 0 {
+                let mut cursor = node.walk();
+                let mut more = cursor.goto_first_child();
+                while more {
                     let child = cursor.node();
                     let is_name =
                         self.kinds.is_name_field(kind_id, cursor.field_id()) || Some(child) == test;
+                    more = cursor.goto_next_sibling();
                     if child.is_named() && !is_name {
                         let t = self.eval(child, state, depth + 1);
                         out.union(&t);
-                    }
-                    if !cursor.goto_next_sibling() {
-                        break;
                     }
                 }
             }
