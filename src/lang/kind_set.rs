@@ -10,11 +10,24 @@ use tree_sitter::Language;
 
 /// Node kinds by id: every id whose name is one of the given names, named
 /// or anonymous, as comparing `node.kind()` with the names would accept.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KindSet {
     bits: Vec<u64>,
     /// The error node's id (`u16::MAX`) lies outside the grammar's table.
     error: bool,
+    /// No kind at all (asked per node, so kept rather than recounted).
+    empty: bool,
+}
+
+/// No kinds: a matcher without a `kind:` constraint.
+impl Default for KindSet {
+    fn default() -> Self {
+        KindSet {
+            bits: Vec::new(),
+            error: false,
+            empty: true,
+        }
+    }
 }
 
 /// The name tree-sitter gives error nodes.
@@ -38,9 +51,11 @@ impl KindSet {
                 }
             }
         }
+        let error = names.iter().any(|n| n.as_ref() == ERROR_KIND);
         KindSet {
+            empty: !error && bits.iter().all(|w| *w == 0),
             bits,
-            error: names.iter().any(|n| n.as_ref() == ERROR_KIND),
+            error,
         }
     }
 
@@ -57,7 +72,7 @@ impl KindSet {
 
     /// Whether no kind is in the set.
     pub fn is_empty(&self) -> bool {
-        !self.error && self.bits.iter().all(|w| *w == 0)
+        self.empty
     }
 }
 

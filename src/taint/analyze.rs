@@ -380,11 +380,11 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             self.function(node, state, depth);
             return;
         }
-        if let Some(binding) = self.kinds.binding(self.shape, kind) {
+        if let Some(binding) = self.kinds.binding(kind) {
             self.binding(node, binding, state, depth);
         } else if self.kinds.ifs.contains(kind) {
             self.branch(node, state, depth);
-        } else if let Some(l) = self.kinds.loop_of(self.shape, kind) {
+        } else if let Some(l) = self.kinds.loop_of(kind) {
             self.looped(node, l, state, depth);
         } else {
             self.sequence(node, state, depth);

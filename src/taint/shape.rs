@@ -375,23 +375,10 @@ pub fn shape(lang: Lang) -> &'static Shape {
     }
 }
 
-impl Shape {
-    pub fn binding(&self, kind: &str) -> Option<&Binding> {
-        self.bindings.iter().find(|b| b.kind == kind)
-    }
-
-    pub fn loop_of(&self, kind: &str) -> Option<&Loop> {
-        self.loops.iter().find(|l| l.kind == kind)
-    }
-
-    pub fn is_function(&self, kind: &str) -> bool {
-        self.functions.contains(&kind)
-    }
-}
-
 /// The kinds the analysis asks about at nearly every node, by kind id for
 /// one grammar ([`KindSet`]: no name lookup per node).
 pub struct ShapeKinds {
+    shape: &'static Shape,
     pub functions: KindSet,
     pub ifs: KindSet,
     pub arms: KindSet,
@@ -408,9 +395,10 @@ pub struct ShapeKinds {
 }
 
 impl ShapeKinds {
-    fn new(shape: &Shape, grammar: &tree_sitter::Language) -> ShapeKinds {
+    fn new(shape: &'static Shape, grammar: &tree_sitter::Language) -> ShapeKinds {
         let set = |names: &[&str]| KindSet::new(grammar, names);
         ShapeKinds {
+            shape,
             functions: set(shape.functions),
             ifs: set(shape.ifs),
             arms: set(shape.arms),
@@ -431,16 +419,16 @@ impl ShapeKinds {
         }
     }
 
-    /// The binding of `shape` a node of kind `id` is.
-    pub fn binding<'s>(&self, shape: &'s Shape, id: u16) -> Option<&'s Binding> {
+    /// The binding a node of kind `id` is.
+    pub fn binding(&self, id: u16) -> Option<&'static Binding> {
         let i = self.bindings.iter().position(|k| k.contains(id))?;
-        shape.bindings.get(i)
+        self.shape.bindings.get(i)
     }
 
-    /// The loop of `shape` a node of kind `id` is.
-    pub fn loop_of<'s>(&self, shape: &'s Shape, id: u16) -> Option<&'s Loop> {
+    /// The loop a node of kind `id` is.
+    pub fn loop_of(&self, id: u16) -> Option<&'static Loop> {
         let i = self.loops.iter().position(|k| k.contains(id))?;
-        shape.loops.get(i)
+        self.shape.loops.get(i)
     }
 
     /// Whether the child in `field` of a node of kind `id` is a name, not
