@@ -251,7 +251,10 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
         crate::cache::Cache::open(&cache_dir, &digest)
     };
 
-    // Per-file policies from the configurations.
+    // Per-file policies from the configurations. Files are sorted, so the
+    // files of one configuration come together and share one policy: a
+    // copy per file made the heap grow with the number of files.
+    let mut last_policy: Option<Arc<Policy>> = None;
     let targets: Vec<Target> = governed
         .into_iter()
         .map(|(file, config)| {
@@ -273,10 +276,12 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
                 }
                 None => Policy::default(),
             };
-            Target {
-                file,
-                policy: Arc::new(policy),
-            }
+            let policy = match last_policy.take() {
+                Some(last) if *last == policy => last,
+                _ => Arc::new(policy),
+            };
+            last_policy = Some(policy.clone());
+            Target { file, policy }
         })
         .collect();
     let max_file_size = args
