@@ -16,6 +16,7 @@ pub mod engine;
 pub mod fix;
 pub mod fixture;
 pub mod fuzzing;
+pub mod heap;
 pub mod lang;
 pub mod lsp;
 pub mod matcher;

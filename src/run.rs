@@ -418,6 +418,7 @@ fn lint_uncached(rules: &RuleSet, target: &Target, display: &str, text: &str) ->
     // count, at the cost of a rare wait.
     let _share = (text.len() > LARGE_FILE_BYTES).then(|| LARGE_FILES.take(text.len()));
     let outcome = lint_text(rules, file.kind, display, text);
+    crate::heap::linted(text.len());
     Entry {
         findings: outcome.findings,
         notices: outcome.notices,
