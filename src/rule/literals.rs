@@ -13,6 +13,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// A set of literals one of which must occur; `None`: no requirement.
 type Need = Option<Literals>;
@@ -232,6 +233,20 @@ fn exact(words: &[&str]) -> Need {
 /// `(?i)` is read as ASCII case folding of the literals (a superset of
 /// what the regex accepts, which is all a prefilter needs).
 fn regex_literals(pattern: &str) -> Need {
+    // Rules share regexes (secret names, request sources) across patterns,
+    // languages and rules: each is read once per run.
+    static READ: OnceLock<Mutex<HashMap<String, Need>>> = OnceLock::new();
+    let read = READ.get_or_init(Default::default);
+    let lock = || read.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(need) = lock().get(pattern) {
+        return need.clone();
+    }
+    let need = read_regex_literals(pattern);
+    lock().insert(pattern.to_string(), need.clone());
+    need
+}
+
+fn read_regex_literals(pattern: &str) -> Need {
     use regex_syntax::hir::literal::Extractor;
     let (body, fold_case) = match pattern.strip_prefix("(?i)") {
         Some(rest) if rest.is_ascii() && !rest.contains("(?") => (rest, true),
