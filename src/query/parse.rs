@@ -6,7 +6,9 @@
 //! tree-sitter instead, which also reports real errors with their position.
 
 use super::{Atom, Elem, NodeTest, Pattern, Quantifier, Seq, TextPredicate};
+use std::collections::HashMap;
 use std::num::NonZeroU16;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use tree_sitter::{Language, QueryPredicate, QueryPredicateArg};
 
 /// The text uses something the interpreter does not handle.
@@ -456,17 +458,39 @@ impl Reader<'_> {
     /// Every symbol spelled `name` with this namedness (aliases can give a
     /// name several ids).
     fn kind_ids(&self, name: &str, named: bool) -> Result<Vec<u16>> {
-        let count = u16::try_from(self.grammar.node_kind_count()).map_err(|_| Unsupported)?;
-        let ids: Vec<u16> = (0..count)
-            .filter(|&id| {
-                self.grammar.node_kind_is_named(id) == named
-                    && self.grammar.node_kind_for_id(id) == Some(name)
-            })
-            .collect();
-        if ids.is_empty() {
-            Err(Unsupported)
-        } else {
-            Ok(ids)
-        }
+        kind_names(self.grammar)
+            .get(name)
+            .map(|[anonymous, named_ids]| if named { named_ids } else { anonymous })
+            .filter(|ids| !ids.is_empty())
+            .cloned()
+            .ok_or(Unsupported)
     }
+}
+
+/// A grammar's symbol ids by name: anonymous ones, then named ones.
+type KindNames = HashMap<String, [Vec<u16>; 2]>;
+
+/// The name index of `grammar`, built once per run: a query names a kind
+/// at every node, and scanning the grammar's few hundred symbols for each
+/// name was 1.6 % of the instructions of a small run.
+fn kind_names(grammar: &Language) -> Arc<KindNames> {
+    static BY_GRAMMAR: OnceLock<Mutex<HashMap<Language, Arc<KindNames>>>> = OnceLock::new();
+    let mut by_grammar = BY_GRAMMAR
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    by_grammar
+        .entry(grammar.clone())
+        .or_insert_with(|| {
+            let mut names = KindNames::new();
+            let count = u16::try_from(grammar.node_kind_count()).unwrap_or(u16::MAX);
+            for id in 0..count {
+                if let Some(name) = grammar.node_kind_for_id(id) {
+                    let named = usize::from(grammar.node_kind_is_named(id));
+                    names.entry(name.to_string()).or_default()[named].push(id);
+                }
+            }
+            Arc::new(names)
+        })
+        .clone()
 }
