@@ -121,6 +121,7 @@ pub fn lint_source_within(
                     lang: lang.info(),
                     cursor: &mut cursor,
                     memo: FxHashMap::default(),
+                    root,
                 };
                 let lines = LineIndex::new(source);
                 let mut found = traverse(rules, index, &live, root, &mut ctx, &lines, deadline)?;

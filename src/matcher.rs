@@ -26,6 +26,8 @@ pub struct MatchContext<'a> {
     /// (matcher address, node id): `inside: {kind: module, has: …}` is then
     /// computed once per file instead of once per candidate node.
     pub memo: FxHashMap<(usize, usize), bool>,
+    /// The file's root, from which ancestors are found going down.
+    pub root: Node<'a>,
 }
 
 /// A tree-sitter query plus constraints on its captures.
@@ -325,17 +327,30 @@ impl Relation {
     /// Walks up from the parent; the target is tested before `stop-by`, so
     /// `inside: async fn, stop-by: any fn` means "the nearest fn is async".
     fn find_ancestor(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
-        let mut current = node.parent();
-        while let Some(ancestor) = current {
+        let test = |ancestor: Node<'_>, ctx: &mut MatchContext<'_>| {
             if self.target.matches_memo(ancestor, ctx) {
-                return true;
-            }
-            if self
+                Some(true)
+            } else if self
                 .stop_by
                 .as_ref()
                 .is_some_and(|s| s.matches_memo(ancestor, ctx))
             {
-                return false;
+                Some(false)
+            } else {
+                None
+            }
+        };
+        if let Some(ancestors) = ancestors(ctx.root, node) {
+            return ancestors
+                .into_iter()
+                .rev()
+                .find_map(|a| test(a, ctx))
+                .unwrap_or(false);
+        }
+        let mut current = node.parent();
+        while let Some(ancestor) = current {
+            if let Some(found) = test(ancestor, ctx) {
+                return found;
             }
             current = ancestor.parent();
         }
@@ -380,6 +395,20 @@ impl Relation {
             }
         }
     }
+}
+
+/// The ancestors of `node` under `root`, outermost first, found in one walk
+/// down: tree-sitter's `parent()` itself walks down from the root, so
+/// climbing with it costs the depth squared. `None` when the walk does not
+/// reach `node` (a zero-width node, or one outside `root`).
+fn ancestors<'t>(root: Node<'t>, node: Node<'_>) -> Option<Vec<Node<'t>>> {
+    let mut chain = Vec::new();
+    let mut cursor = root.walk();
+    while cursor.node().id() != node.id() {
+        chain.push(cursor.node());
+        cursor.goto_first_child_for_byte(node.start_byte())?;
+    }
+    Some(chain)
 }
 
 /// Whether one of `occurrences` (sorted by start) lies wholly in `range`.
@@ -451,6 +480,80 @@ pub fn is_constant(node: Node<'_>, lang: &LanguageInfo) -> bool {
             if !cursor.goto_parent() {
                 return true;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ancestors;
+    use crate::lang::Lang;
+
+    /// Every node's ancestors, outermost first, by climbing with `parent()`.
+    fn climbed(node: tree_sitter::Node<'_>) -> Vec<usize> {
+        let mut chain = Vec::new();
+        let mut current = node.parent();
+        while let Some(parent) = current {
+            chain.push(parent.id());
+            current = parent.parent();
+        }
+        chain.reverse();
+        chain
+    }
+
+    #[test]
+    fn ancestors_found_going_down_are_those_found_climbing() {
+        let samples = [
+            (
+                Lang::Python,
+                "class A:\n    def f(self, x=g(1)):\n        return [y for y in x if y]\n",
+            ),
+            (
+                Lang::Rust,
+                "mod tests {\n    fn f() { let s = \"k\"; call(s, |a| a + 1); }\n}\n",
+            ),
+            // A syntax error: tree-sitter inserts zero-width MISSING nodes.
+            (
+                Lang::TypeScript,
+                "const a = f(1, {b: `x${y}`};\nif (a) { g(\n",
+            ),
+        ];
+        for (lang, text) in samples {
+            let mut parser = tree_sitter::Parser::new();
+            parser
+                .set_language(&(lang.info().grammar)())
+                .expect("grammar");
+            let tree = parser.parse(text, None).expect("tree");
+            let root = tree.root_node();
+            let (mut nodes, mut cursor) = (Vec::new(), root.walk());
+            loop {
+                nodes.push(cursor.node());
+                if cursor.goto_first_child() {
+                    continue;
+                }
+                while !cursor.goto_next_sibling() {
+                    if !cursor.goto_parent() {
+                        break;
+                    }
+                }
+                if cursor.node().id() == root.id() {
+                    break;
+                }
+            }
+            let mut found = 0;
+            for node in &nodes {
+                // `None` sends the caller back to climbing: allowed, but
+                // only for zero-width nodes.
+                match ancestors(root, *node) {
+                    Some(chain) => {
+                        let ids: Vec<usize> = chain.iter().map(|n| n.id()).collect();
+                        assert_eq!(ids, climbed(*node), "{lang:?} {}", node.kind());
+                        found += 1;
+                    }
+                    None => assert_eq!(node.start_byte(), node.end_byte(), "{}", node.kind()),
+                }
+            }
+            assert!(found > 20, "{lang:?}: {found} of {}", nodes.len());
         }
     }
 }
