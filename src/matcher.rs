@@ -519,27 +519,9 @@ mod tests {
             ),
         ];
         for (lang, text) in samples {
-            let mut parser = tree_sitter::Parser::new();
-            parser
-                .set_language(&(lang.info().grammar)())
-                .expect("grammar");
-            let tree = parser.parse(text, None).expect("tree");
+            let tree = crate::engine::parse(lang, text).expect("parses");
             let root = tree.root_node();
-            let (mut nodes, mut cursor) = (Vec::new(), root.walk());
-            loop {
-                nodes.push(cursor.node());
-                if cursor.goto_first_child() {
-                    continue;
-                }
-                while !cursor.goto_next_sibling() {
-                    if !cursor.goto_parent() {
-                        break;
-                    }
-                }
-                if cursor.node().id() == root.id() {
-                    break;
-                }
-            }
+            let nodes = crate::lang::all_nodes(root);
             let mut found = 0;
             for node in &nodes {
                 // `None` sends the caller back to climbing: allowed, but

@@ -95,6 +95,24 @@ impl fmt::Display for Lang {
     }
 }
 
+/// Every node under `root` (itself included), in document order: for tests
+/// that check a property at each node of a sample.
+#[cfg(test)]
+pub fn all_nodes(root: tree_sitter::Node<'_>) -> Vec<tree_sitter::Node<'_>> {
+    let (mut nodes, mut cursor) = (Vec::new(), root.walk());
+    loop {
+        nodes.push(cursor.node());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return nodes;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

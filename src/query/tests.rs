@@ -96,22 +96,7 @@ fn interpreter_matches_like_tree_sitter_on_every_fixture() {
         let mut cursor = QueryCursor::new();
         for (path, source) in fixture_files(lang) {
             let tree = parser.parse(&source, None).expect("parse");
-            let mut walk = tree.walk();
-            let mut nodes = Vec::new();
-            loop {
-                nodes.push(walk.node());
-                if walk.goto_first_child() {
-                    continue;
-                }
-                while !walk.goto_next_sibling() {
-                    if !walk.goto_parent() {
-                        break;
-                    }
-                }
-                if walk.node() == tree.root_node() {
-                    break;
-                }
-            }
+            let nodes = crate::lang::all_nodes(tree.root_node());
             for (text, program, query) in &queries {
                 for node in &nodes {
                     let expected = by_tree_sitter(query, *node, source.as_bytes(), &mut cursor);
