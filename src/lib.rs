@@ -20,6 +20,7 @@ pub mod heap;
 pub mod lang;
 pub mod lsp;
 pub mod matcher;
+pub mod memo;
 pub mod progress;
 pub mod query;
 pub mod render;

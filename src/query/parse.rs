@@ -6,9 +6,10 @@
 //! tree-sitter instead, which also reports real errors with their position.
 
 use super::{Atom, Elem, NodeTest, Pattern, Quantifier, Seq, TextPredicate};
+use crate::memo::RunMemo;
 use std::collections::HashMap;
 use std::num::NonZeroU16;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::Arc;
 use tree_sitter::{Language, QueryPredicate, QueryPredicateArg};
 
 /// The text uses something the interpreter does not handle.
@@ -474,23 +475,16 @@ type KindNames = HashMap<String, [Vec<u16>; 2]>;
 /// at every node, and scanning the grammar's few hundred symbols for each
 /// name was 1.6 % of the instructions of a small run.
 fn kind_names(grammar: &Language) -> Arc<KindNames> {
-    static BY_GRAMMAR: OnceLock<Mutex<HashMap<Language, Arc<KindNames>>>> = OnceLock::new();
-    let mut by_grammar = BY_GRAMMAR
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    by_grammar
-        .entry(grammar.clone())
-        .or_insert_with(|| {
-            let mut names = KindNames::new();
-            let count = u16::try_from(grammar.node_kind_count()).unwrap_or(u16::MAX);
-            for id in 0..count {
-                if let Some(name) = grammar.node_kind_for_id(id) {
-                    let named = usize::from(grammar.node_kind_is_named(id));
-                    names.entry(name.to_string()).or_default()[named].push(id);
-                }
+    static BY_GRAMMAR: RunMemo<Language, Arc<KindNames>> = RunMemo::new();
+    BY_GRAMMAR.get_or(grammar, || {
+        let mut names = KindNames::new();
+        let count = u16::try_from(grammar.node_kind_count()).unwrap_or(u16::MAX);
+        for id in 0..count {
+            if let Some(name) = grammar.node_kind_for_id(id) {
+                let named = usize::from(grammar.node_kind_is_named(id));
+                names.entry(name.to_string()).or_default()[named].push(id);
             }
-            Arc::new(names)
-        })
-        .clone()
+        }
+        Arc::new(names)
+    })
 }

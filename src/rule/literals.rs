@@ -11,9 +11,9 @@
 //! one). The check may only ever be looser than the query: anything this
 //! reader does not understand means "no requirement".
 
+use crate::memo::RunMemo;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// A set of literals one of which must occur; `None`: no requirement.
 type Need = Option<Literals>;
@@ -235,15 +235,8 @@ fn exact(words: &[&str]) -> Need {
 fn regex_literals(pattern: &str) -> Need {
     // Rules share regexes (secret names, request sources) across patterns,
     // languages and rules: each is read once per run.
-    static READ: OnceLock<Mutex<HashMap<String, Need>>> = OnceLock::new();
-    let read = READ.get_or_init(Default::default);
-    let lock = || read.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(need) = lock().get(pattern) {
-        return need.clone();
-    }
-    let need = read_regex_literals(pattern);
-    lock().insert(pattern.to_string(), need.clone());
-    need
+    static READ: RunMemo<String, Need> = RunMemo::new();
+    READ.get_or(pattern, || read_regex_literals(pattern))
 }
 
 fn read_regex_literals(pattern: &str) -> Need {

@@ -6,9 +6,9 @@
 //! cheap; building the automata is not, in time or memory, so a pattern is
 //! checked when its rule compiles and built the first time it runs.
 
+use crate::memo::RunMemo;
 use regex::Regex;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 /// Lazy-DFA cache limit per regex and thread: the texts matched are short
 /// (names, strings, one node), so a small cache suffices.
@@ -51,36 +51,28 @@ impl RuleRegex {
 /// `Regex` clone would share the program but get caches of its own). A
 /// syntax error reads like the `regex` crate's.
 pub fn shared(pattern: &str) -> Result<Arc<RuleRegex>, String> {
-    static REGEXES: OnceLock<Mutex<HashMap<String, Arc<RuleRegex>>>> = OnceLock::new();
-    let map = REGEXES.get_or_init(Default::default);
-    let lock = || {
-        map.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
-    if let Some(re) = lock().get(pattern) {
-        return Ok(re.clone());
-    }
-    let parses = |unicode: bool| {
-        regex_syntax::ParserBuilder::new()
-            .unicode(unicode)
-            .build()
-            .parse(pattern)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    };
-    // ASCII mode when the pattern is ASCII and parses that way (see the
-    // note below); otherwise Unicode mode, whose parse reports any error.
-    let ascii = pattern.is_ascii() && parses(false).is_ok();
-    if !ascii {
-        parses(true)?;
-    }
-    let re = Arc::new(RuleRegex {
-        pattern: pattern.to_string(),
-        unicode: !ascii,
-        built: OnceLock::new(),
-    });
-    lock().insert(pattern.to_string(), re.clone());
-    Ok(re)
+    static REGEXES: RunMemo<String, Arc<RuleRegex>> = RunMemo::new();
+    REGEXES.get_or_try(pattern, || {
+        let parses = |unicode: bool| {
+            regex_syntax::ParserBuilder::new()
+                .unicode(unicode)
+                .build()
+                .parse(pattern)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        // ASCII mode when the pattern is ASCII and parses that way (see the
+        // note below); otherwise Unicode mode, whose parse reports any error.
+        let ascii = pattern.is_ascii() && parses(false).is_ok();
+        if !ascii {
+            parses(true)?;
+        }
+        Ok(Arc::new(RuleRegex {
+            pattern: pattern.to_string(),
+            unicode: !ascii,
+            built: OnceLock::new(),
+        }))
+    })
 }
 
 // A rule regex is compiled with Unicode mode off, so that `\w`, `\d`,
