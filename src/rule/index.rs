@@ -8,11 +8,13 @@
 //! records where the literals the rules' queries need occur
 //! ([`super::occurrences`]).
 
+use super::compile::WrittenAs;
 use super::occurrences::{FileOccurrences, LiteralIndex};
 use super::schema::Category;
 use super::{LanguageMatcher, LoadedRule, Rule};
 use crate::lang::Lang;
 use aho_corasick::AhoCorasick;
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 /// A rule's matcher for one language, with its rule's index.
@@ -232,13 +234,12 @@ impl LangIndex {
             .map(|(i, p)| (p.clone(), i as u32))
             .collect();
         let anchors = patterns;
-        let mut first: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let mut first: FxHashMap<&WrittenAs, u32> = FxHashMap::default();
         let mut same = vec![None; entries.len()];
         for (i, entry) in entries.iter().enumerate() {
-            let key = entry.matcher.same.as_str();
-            if key.is_empty() {
+            let Some(key) = entry.matcher.same.as_ref() else {
                 continue;
-            }
+            };
             let leader = *first.entry(key).or_insert(i as u32);
             if leader != i as u32 {
                 same[i] = Some(leader);
@@ -524,13 +525,18 @@ mod tests {
             text: text.replacen("id: weak-random", &format!("id: weak-random-{n}"), 1),
             lazy,
         };
-        let sources = vec![copy(1, false), copy(2, false), copy(3, true)];
+        // Written differently, at the same places in the file: not shared.
+        let mut other = copy(4, false);
+        assert!(other.text.contains("randint"));
+        other.text = other.text.replace("randint", "randinx");
+        let sources = vec![copy(1, false), copy(2, false), copy(3, true), other];
         let loaded = compile_all(&sources).unwrap_or_else(|_| panic!("copies compile"));
         let rules = super::RuleSet::build(loaded, &super::Selection::default()).expect("set");
         let index = rules.for_lang(crate::lang::Lang::Python).expect("python");
         assert_eq!(index.same_group(0), Some(0));
         assert_eq!(index.same_group(1), Some(0));
         assert_eq!(index.same_group(2), Some(0));
+        assert_eq!(index.same_group(3), None);
         let source = "import random\nreset_code = random.randint(0, 999999)\n";
         let outcome = crate::engine::lint_source(&rules, crate::lang::Lang::Python, "a.py", source);
         let ids: Vec<&str> = outcome

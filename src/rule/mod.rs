@@ -83,7 +83,7 @@ pub struct LanguageMatcher {
     /// Identical for matchers written identically (same language, same
     /// spec), which therefore match the same nodes with the same captures:
     /// the engine evaluates such a group once per node.
-    pub(crate) same: String,
+    pub(crate) same: Option<compile::WrittenAs>,
 }
 
 /// A compiled top-level matcher.
@@ -111,7 +111,7 @@ impl LanguageMatcher {
             compiled: std::sync::OnceLock::from(Some(compiled)),
             pending: None,
             required: std::sync::OnceLock::new(),
-            same: String::new(),
+            same: None,
         }
     }
 
@@ -129,13 +129,13 @@ impl LanguageMatcher {
             compiled: std::sync::OnceLock::new(),
             pending: Some(pending),
             required: std::sync::OnceLock::new(),
-            same: String::new(),
+            same: None,
         }
     }
 
-    /// Sets the key of [`LanguageMatcher::same`] (empty: not shared).
-    pub(crate) fn same_as(mut self, key: String) -> LanguageMatcher {
-        self.same = key;
+    /// Sets the key of [`LanguageMatcher::same`].
+    pub(crate) fn same_as(mut self, key: compile::WrittenAs) -> LanguageMatcher {
+        self.same = Some(key);
         self
     }
 

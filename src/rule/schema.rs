@@ -180,7 +180,7 @@ pub struct References {
 }
 
 /// A string or a list of strings.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),
@@ -198,7 +198,8 @@ impl OneOrMany {
 
 /// A matcher (sub-rule). Everything present must hold at the node:
 /// its kind, its text, its query, its relations and its composites.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// Equality and hashing include the source locations of its parts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MatcherSpec {
     /// Tree-sitter query; its patterns must match *at* the node.
@@ -245,7 +246,7 @@ pub struct MatcherSpec {
 }
 
 /// Constraints on one capture; every captured node must satisfy them.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CaptureSpec {
     #[serde(default)]
