@@ -430,11 +430,11 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     }
 
     fn binding(&mut self, node: Node<'_>, b: &Binding, state: &mut State, depth: usize) {
-        let value = field_or_first(node, b.value);
+        let value = field_or_first(self.kinds, node, b.value);
         let target = if b.target.is_empty() {
             None
         } else {
-            node.child_by_field_name(b.target)
+            self.kinds.field(node, b.target)
         };
         if let Some(v) = value {
             self.exec(v, state, depth + 1);
@@ -491,7 +491,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             self.set(state, name, &taint, at);
             return;
         }
-        if let Some(container) = subscript_object(target) {
+        if let Some(container) = subscript_object(self.kinds, target) {
             // `d["k"] = v`: the container holds the value too.
             if taint.is_clean() {
                 return;
@@ -581,12 +581,12 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         let mut rest = alternatives.into_iter();
         let mut covered = false;
         while let Some(current) = arm.take() {
-            if let Some(cond) = current.child_by_field_name("condition") {
+            if let Some(cond) = self.kinds.field(current, "condition") {
                 self.exec(cond, &mut fall, depth + 1);
                 let (if_true, if_false) = self.guards(cond, depth);
                 let mut then = fall.clone();
                 clean(&mut then, &if_true);
-                if let Some(body) = current.child_by_field_name("consequence") {
+                if let Some(body) = self.kinds.field(current, "consequence") {
                     self.exec(body, &mut then, depth + 1);
                     if !self.exits(body, depth) {
                         outs.push(then);
@@ -633,9 +633,10 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 .last();
             return last.is_some_and(|l| self.exits(l, depth + 1));
         }
-        let callee = node
-            .child_by_field_name("function")
-            .or_else(|| node.child_by_field_name("macro"));
+        let callee = self
+            .kinds
+            .field(node, "function")
+            .or_else(|| self.kinds.field(node, "macro"));
         if let Some(callee) = callee {
             let name = self.text(callee);
             let name = if node.kind() == "macro_invocation" {
@@ -717,7 +718,8 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     /// How a condition node combines its operands.
     fn connective(&self, node: Node<'_>) -> Connective {
         let op = || {
-            node.child_by_field_name("operator")
+            self.kinds
+                .field(node, "operator")
                 .or_else(|| node.child(0))
                 .map(|o| self.text(o))
                 .unwrap_or("")
@@ -737,12 +739,12 @@ impl<'a, 'c> Analyzer<'a, 'c> {
 
     fn looped(&mut self, node: Node<'_>, l: &Loop, state: &mut State, depth: usize) {
         let binding = (!l.binding.is_empty())
-            .then(|| node.child_by_field_name(l.binding))
+            .then(|| self.kinds.field(node, l.binding))
             .flatten();
         let iterable = (!l.iterable.is_empty())
-            .then(|| node.child_by_field_name(l.iterable))
+            .then(|| self.kinds.field(node, l.iterable))
             .flatten();
-        let body = node.child_by_field_name(l.body);
+        let body = self.kinds.field(node, l.body);
         let mut cursor = node.walk();
         let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
         for child in children {
@@ -774,7 +776,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     fn function(&mut self, node: Node<'_>, outer: &State, depth: usize) {
         let mut state = outer.clone();
         for field in self.shape.parameters {
-            let Some(params) = node.child_by_field_name(field) else {
+            let Some(params) = self.kinds.field(node, field) else {
                 continue;
             };
             let list: Vec<Node<'_>> = if params.kind().ends_with("parameters") {
@@ -784,7 +786,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 vec![params]
             };
             for param in list {
-                let typed_safe = param.child_by_field_name("type").is_some_and(|t| {
+                let typed_safe = self.kinds.field(param, "type").is_some_and(|t| {
                     let ty = self.text(t).trim_start_matches(':').trim();
                     self.shape.safe_types.contains(&ty)
                 });
@@ -807,7 +809,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         if self.nothing_to_find(node, &state) {
             return;
         }
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = self.kinds.field(node, "body") {
             self.exec(body, &mut state, depth + 1);
         }
     }
@@ -959,8 +961,9 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             return Taint::known();
         }
         if self.kinds.binary.contains(kind_id) {
-            let op = node
-                .child_by_field_name("operator")
+            let op = self
+                .kinds
+                .field(node, "operator")
                 .map(|o| self.text(o))
                 .unwrap_or("");
             if self.shape.clean_operators.contains(&op) {
@@ -1085,19 +1088,19 @@ fn clean(state: &mut State, guards: &Guarded) {
 }
 
 /// The value node of a binding: a field, or the first named child.
-fn field_or_first<'t>(node: Node<'t>, field: &str) -> Option<Node<'t>> {
+fn field_or_first<'t>(kinds: &ShapeKinds, node: Node<'t>, field: &str) -> Option<Node<'t>> {
     if field.is_empty() {
         node.named_child(0)
     } else {
-        node.child_by_field_name(field)
+        kinds.field(node, field)
     }
 }
 
 /// `d[k]` / `d[k]` / `v[i]`: the indexed container.
-fn subscript_object(node: Node<'_>) -> Option<Node<'_>> {
+fn subscript_object<'t>(kinds: &ShapeKinds, node: Node<'t>) -> Option<Node<'t>> {
     match node.kind() {
-        "subscript" => node.child_by_field_name("value"),
-        "subscript_expression" => node.child_by_field_name("object"),
+        "subscript" => kinds.field(node, "value"),
+        "subscript_expression" => kinds.field(node, "object"),
         "index_expression" => node.named_child(0),
         _ => None,
     }

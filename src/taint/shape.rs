@@ -4,6 +4,7 @@
 
 use crate::lang::kind_set::KindSet;
 use crate::lang::Lang;
+use tree_sitter::Node;
 
 /// A node that binds the value of `value` to the names in `target`.
 pub struct Binding {
@@ -392,6 +393,9 @@ pub struct ShapeKinds {
     loops: Vec<KindSet>,
     /// [`Shape::name_fields`] as (kind, field id) pairs.
     name_fields: Vec<(KindSet, u16)>,
+    /// The grammar's field ids by name: tree-sitter finds a field by name
+    /// comparing it with each field's, a thousand instructions a call.
+    field_ids: rustc_hash::FxHashMap<String, u16>,
 }
 
 impl ShapeKinds {
@@ -416,7 +420,15 @@ impl ShapeKinds {
                     Some((set(&[kind]), grammar.field_id_for_name(field)?.get()))
                 })
                 .collect(),
+            field_ids: (1..=grammar.field_count() as u16)
+                .filter_map(|id| Some((grammar.field_name_for_id(id)?.to_string(), id)))
+                .collect(),
         }
+    }
+
+    /// `node`'s child in the field `name`.
+    pub fn field<'t>(&self, node: Node<'t>, name: &str) -> Option<Node<'t>> {
+        node.child_by_field_id(*self.field_ids.get(name)?)
     }
 
     /// The binding a node of kind `id` is.
@@ -453,4 +465,38 @@ pub fn shape_kinds(lang: Lang) -> &'static ShapeKinds {
         Lang::Rust => 4,
     };
     KINDS[slot].get_or_init(|| ShapeKinds::new(shape(lang), &(lang.info().grammar)()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_found_by_name_as_tree_sitter_finds_them() {
+        for (lang, source) in [
+            (Lang::Python, "def f(a):\n    x = a[0]\n    return g(x)\n"),
+            (
+                Lang::JavaScript,
+                "function f(a) { const x = a[0]; return g(x); }",
+            ),
+            (Lang::Rust, "fn f(a: &[u8]) -> u8 { let x = a[0]; g(x) }"),
+        ] {
+            let grammar = (lang.info().grammar)();
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&grammar).expect("grammar");
+            let tree = parser.parse(source, None).expect("tree");
+            let kinds = shape_kinds(lang);
+            let mut checked = 0;
+            for node in crate::lang::all_nodes(tree.root_node()) {
+                for id in 1..=grammar.field_count() as u16 {
+                    let name = grammar.field_name_for_id(id).expect("field name");
+                    let expected = node.child_by_field_name(name);
+                    assert_eq!(kinds.field(node, name), expected, "{lang:?} {name}");
+                    checked += usize::from(expected.is_some());
+                }
+                assert_eq!(kinds.field(node, "no-such-field"), None);
+            }
+            assert!(checked > 5, "{lang:?}: only {checked} fields found");
+        }
+    }
 }
