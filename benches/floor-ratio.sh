@@ -47,7 +47,8 @@ for lang in $LANGS; do
   find "$dir" -type f -print0 | xargs -0 cat >/dev/null
   names=(parse-floor backlint)
   cmds=("$BIN/parse_floor ." "$BACKLINT check --no-cache --format json --quiet --fail-on error .")
-  if [[ -x $TOOLS/venv/bin/ast-grep && -f $TOOLS/ast-grep/sgconfig.yml ]]; then
+  # benches/peers has ast-grep rules for Python and JavaScript/TypeScript.
+  if [[ $lang != rust && -x $TOOLS/venv/bin/ast-grep && -f $TOOLS/ast-grep/sgconfig.yml ]]; then
     names+=(ast-grep)
     cmds+=("$TOOLS/venv/bin/ast-grep scan -c $TOOLS/ast-grep/sgconfig.yml --json=compact .")
   fi
