@@ -11,8 +11,9 @@
 
 use super::{Atom, Elem, NodeTest, Program, Quantifier, Seq, TextPredicate};
 use crate::matcher::Captures;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::num::NonZeroU16;
+use std::rc::Rc;
 use tree_sitter::Node;
 
 /// A child with the field it sits in.
@@ -24,7 +25,7 @@ struct Kid<'t> {
 /// The children a sequence is matched against, with the step budget.
 #[derive(Clone, Copy)]
 struct Row<'k, 't> {
-    budget: &'k Budget,
+    budget: &'k Budget<'k, 't>,
     kids: &'k [Kid<'t>],
 }
 
@@ -42,17 +43,48 @@ const STEPS: u32 = 50_000;
 /// too (keeping the maximal ones compares every pair).
 const MATCHES: usize = 256;
 
-/// Steps left for the current pattern, and whether one was refused.
-struct Budget {
-    left: Cell<u32>,
-    refused: Cell<bool>,
+/// Distinct nodes whose children one [`Program::matches_at`] call keeps:
+/// beyond them, lists are built again when asked for again.
+const KEPT_LISTS: usize = 32;
+
+/// Child lists built during one [`Program::matches_at`] call: backtracking
+/// and the query's other patterns ask for the same node's children again
+/// (a quarter of the lists on the Python corpus), and stepping a cursor
+/// through them costs about a thousand instructions a child.
+#[derive(Default)]
+struct KidsMemo<'t> {
+    lists: RefCell<Vec<(usize, Rc<[Kid<'t>]>)>>,
 }
 
-impl Budget {
-    fn new() -> Self {
+impl<'t> KidsMemo<'t> {
+    fn of(&self, node: Node<'t>) -> Rc<[Kid<'t>]> {
+        let id = node.id();
+        if let Some((_, kids)) = self.lists.borrow().iter().find(|(n, _)| *n == id) {
+            return kids.clone();
+        }
+        let found: Rc<[Kid<'t>]> = kids(node).into();
+        let mut lists = self.lists.borrow_mut();
+        if lists.len() < KEPT_LISTS {
+            lists.push((id, found.clone()));
+        }
+        found
+    }
+}
+
+/// Steps left for the current pattern, whether one was refused, and the
+/// child lists of the call.
+struct Budget<'k, 't> {
+    left: Cell<u32>,
+    refused: Cell<bool>,
+    kids: &'k KidsMemo<'t>,
+}
+
+impl<'k, 't> Budget<'k, 't> {
+    fn new(kids: &'k KidsMemo<'t>) -> Self {
         Budget {
             left: Cell::new(STEPS),
             refused: Cell::new(false),
+            kids,
         }
     }
 
@@ -82,13 +114,14 @@ impl Program {
     ) -> bool {
         let before = out.len();
         let mut found: Vec<Captures<'t>> = Vec::new();
+        let kids = KidsMemo::default();
         for (index, pattern) in self.patterns.iter().enumerate() {
             if !root_may_match(&pattern.root, node) {
                 continue;
             }
             found.clear();
             let mut caps = Vec::new();
-            let budget = Budget::new();
+            let budget = Budget::new(&kids);
             at_node(&budget, &pattern.root, node, None, &mut caps, &mut |caps| {
                 found.push(caps.clone())
             });
@@ -138,7 +171,7 @@ impl NodeTest {
 /// caller's business); `field` is the field `node` sits in, `None` at a
 /// pattern's root where fields are not checked.
 fn at_node<'t>(
-    budget: &Budget,
+    budget: &Budget<'_, 't>,
     elem: &Elem,
     node: Node<'t>,
     field: Option<Option<NonZeroU16>>,
@@ -167,7 +200,7 @@ fn at_node<'t>(
             if seq.items.is_empty() && !seq.anchor_end {
                 done(caps);
             } else {
-                let kids = kids(node);
+                let kids = budget.kids.of(node);
                 let row = Row {
                     budget,
                     kids: &kids,
@@ -368,5 +401,38 @@ impl TextPredicate {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_child_lists_are_the_lists_a_new_walk_gives() {
+        let source = "def f(a, b):\n    return g(a, b=b)[0]\n".repeat(12);
+        let mut parser = tree_sitter::Parser::new();
+        let grammar = (crate::lang::Lang::Python.info().grammar)();
+        parser.set_language(&grammar).expect("grammar");
+        let tree = parser.parse(&source, None).expect("tree");
+        let nodes = crate::lang::all_nodes(tree.root_node());
+        assert!(nodes.len() > 2 * KEPT_LISTS);
+        let memo = KidsMemo::default();
+        let same = |a: &[Kid<'_>], b: &[Kid<'_>]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x.node == y.node && x.field == y.field)
+        };
+        // Twice over more nodes than are kept: the first ones come back
+        // from the memo, the others are walked again; all are right.
+        for _ in 0..2 {
+            for node in &nodes {
+                assert!(same(&memo.of(*node), &kids(*node)));
+            }
+        }
+        assert_eq!(memo.lists.borrow().len(), KEPT_LISTS);
+        let first = nodes[0];
+        assert!(Rc::ptr_eq(&memo.of(first), &memo.of(first)));
     }
 }
