@@ -11,6 +11,9 @@
 #         LANGS="python javascript rust"
 #         BACKLINT=path  the backlint binary (default: the frozen copy
 #                        target/bench-tools/bin/backlint)
+#         BASELINE=path  another backlint binary (an older build) run in
+#                        every round too, to compare two builds under the
+#                        same conditions
 # Needs:  the binaries and corpus benches/compare.sh leaves behind
 #         (target/bench-tools/bin/{backlint,parse_floor}, target/corpus);
 #         run it once first (SKIP_INSTALL=1 ONLY=parse-floor is enough).
@@ -48,6 +51,10 @@ for lang in $LANGS; do
   names=(parse-floor backlint)
   cmds=("$BIN/parse_floor ." "$BACKLINT check --no-cache --format json --quiet --fail-on error .")
   # benches/peers has ast-grep rules for Python and JavaScript/TypeScript.
+  if [[ -n ${BASELINE:-} ]]; then
+    names+=(baseline)
+    cmds+=("$(realpath "$BASELINE") check --no-cache --format json --quiet --fail-on error .")
+  fi
   if [[ $lang != rust && -x $TOOLS/venv/bin/ast-grep && -f $TOOLS/ast-grep/sgconfig.yml ]]; then
     names+=(ast-grep)
     cmds+=("$TOOLS/venv/bin/ast-grep scan -c $TOOLS/ast-grep/sgconfig.yml --json=compact .")
@@ -69,16 +76,15 @@ rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
 runs = collections.defaultdict(dict)
 for corpus, rnd, name, secs in rows:
     runs[corpus].setdefault(int(rnd), {})[name] = float(secs)
-print("| corpus | parse floor s (median) | backlint s (median) | backlint / floor per round: median (min–max) | ast-grep / floor |")
-print("|---|---|---|---|---|")
+print("| corpus | parse floor s (median) | backlint s (median) | backlint / floor per round: median (min–max) | baseline / floor | ast-grep / floor |")
+print("|---|---|---|---|---|---|")
 for corpus, rounds in runs.items():
     by = lambda name: [r[name] for r in rounds.values() if name in r]
     ratio = lambda name: [r[name] / r["parse-floor"] for r in rounds.values() if name in r]
     bl = ratio("backlint")
-    sg = ratio("ast-grep")
-    sg_text = "%.2f×" % statistics.median(sg) if sg else "—"
-    print("| %s | %.2f | %.2f | %.2f× (%.2f–%.2f) | %s |" % (
+    other = lambda name: "%.2f×" % statistics.median(ratio(name)) if ratio(name) else "—"
+    print("| %s | %.2f | %.2f | %.2f× (%.2f–%.2f) | %s | %s |" % (
         corpus, statistics.median(by("parse-floor")), statistics.median(by("backlint")),
-        statistics.median(bl), min(bl), max(bl), sg_text))
+        statistics.median(bl), min(bl), max(bl), other("baseline"), other("ast-grep")))
 EOF
 echo "rounds: $TSV"
