@@ -49,7 +49,7 @@ const KEPT_LISTS: usize = 32;
 
 /// Child lists built during one [`Program::matches_at`] call: backtracking
 /// and the query's other patterns ask for the same node's children again
-/// (a quarter of the lists on the Python corpus), and stepping a cursor
+/// (a quarter of the lists on two Python packages), and stepping a cursor
 /// through them costs about a thousand instructions a child.
 #[derive(Default)]
 struct KidsMemo<'t> {
