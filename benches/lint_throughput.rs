@@ -1,11 +1,13 @@
 //! Lint throughput of the built-in rule set on realistic input: the bundled
 //! examples and fixtures, repeated to a sizeable file per language, plus a
-//! parse-only baseline so the matching cost is visible as a ratio.
+//! parse-only baseline so the matching cost is visible as a ratio; and how
+//! the cost grows with the number of rules (the rule set copied under new
+//! ids, as `benches/compare.sh` does on the corpora).
 
 use backlint::engine::{lint_source, parse};
 use backlint::lang::Lang;
 use backlint::rule::index::{RuleSet, Selection};
-use backlint::rule::load::{builtin_sources, compile_all};
+use backlint::rule::load::{builtin_sources, compile_all, RuleSource};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::path::Path;
 
@@ -32,9 +34,41 @@ fn corpus(lang: Lang, target: usize) -> String {
 }
 
 fn rules() -> RuleSet {
-    let loaded =
-        compile_all(&builtin_sources()).unwrap_or_else(|_| panic!("built-in rules compile"));
+    rule_set(builtin_sources())
+}
+
+fn rule_set(sources: Vec<RuleSource>) -> RuleSet {
+    let loaded = compile_all(&sources).unwrap_or_else(|_| panic!("rules compile"));
     RuleSet::build(loaded, &Selection::default()).expect("rule set")
+}
+
+/// The built-in rules copied `copies` times, each copy's ids suffixed
+/// `-copyN` (the same length for every copy, as in `benches/compare.sh`);
+/// taint libraries are shared by name, so they are kept once.
+fn copied_rules(copies: usize) -> RuleSet {
+    let mut sources = Vec::new();
+    for copy in 1..=copies {
+        for source in builtin_sources() {
+            let library = source.text.lines().any(|l| l.starts_with("library:"));
+            if library && copy > 1 {
+                continue;
+            }
+            let text = source
+                .text
+                .lines()
+                .map(|line| match line.strip_prefix("id: ") {
+                    Some(id) => format!("id: {id}-copy{copy}\n"),
+                    None => format!("{line}\n"),
+                })
+                .collect();
+            sources.push(RuleSource {
+                origin: format!("copy{copy}/{}", source.origin),
+                text,
+                lazy: source.lazy,
+            });
+        }
+    }
+    rule_set(sources)
 }
 
 fn throughput(c: &mut Criterion) {
@@ -61,5 +95,31 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, throughput);
+/// Rule-count scaling: the same file linted with the rule set ×1, ×2 and
+/// ×5 (issue 9 asks ×5 to cost at most 1.3× the plain set).
+fn rule_scaling(c: &mut Criterion) {
+    let sets: Vec<(usize, RuleSet)> = [1, 2, 5]
+        .into_iter()
+        .map(|n| (n, copied_rules(n)))
+        .collect();
+    let mut group = c.benchmark_group("rule-scaling");
+    group.sample_size(10);
+    for lang in [Lang::Python, Lang::TypeScript, Lang::JavaScript, Lang::Rust] {
+        let text = corpus(lang, 128 * 1024);
+        if text.is_empty() {
+            continue;
+        }
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        for (copies, rules) in &sets {
+            group.bench_with_input(
+                BenchmarkId::new(format!("x{copies}"), lang.name()),
+                &text,
+                |b, text| b.iter(|| lint_source(rules, lang, "bench", text).findings.len()),
+            );
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, throughput, rule_scaling);
 criterion_main!(benches);

@@ -228,7 +228,8 @@ impl<'a> Compiler<'a> {
                 query_text,
                 anchors,
             ),
-        };
+        }
+        .written_as(lang, spec.value.clone());
         for required in role.required_captures() {
             if !built.captures(required) {
                 return Err(self.error_at_line(

@@ -514,6 +514,54 @@ mod tests {
     }
 
     #[test]
+    fn identically_written_taint_sinks_are_run_once_for_both_rules() {
+        use crate::rule::load::{builtin_sources, RuleSource};
+        let mut sources: Vec<RuleSource> = builtin_sources()
+            .into_iter()
+            .filter(|s| s.text.starts_with("library:"))
+            .collect();
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("rules/multi/command-injection.yaml"),
+        )
+        .expect("rule file");
+        for n in 1..=2 {
+            sources.push(RuleSource {
+                origin: format!("copy{n}.yaml"),
+                text: text.replacen("id: command-injection", &format!("id: ci-copy{n}"), 1),
+                lazy: true,
+            });
+        }
+        let loaded = compile_all(&sources).unwrap_or_else(|_| panic!("copies compile"));
+        let rules = super::RuleSet::build(loaded, &super::Selection::default()).expect("set");
+        let index = rules.for_lang(crate::lang::Lang::Python).expect("python");
+        let sinks: Vec<_> = index
+            .taint
+            .iter()
+            .map(|t| &t.spec.get().expect("taint compiles").roles.sinks)
+            .collect();
+        assert_eq!(sinks.len(), 2);
+        let (a, b) = (&sinks[0][0], &sinks[1][0]);
+        assert!(
+            !std::sync::Arc::ptr_eq(a, b),
+            "each copy compiles its own sink"
+        );
+        assert!(a.same_as(b));
+        assert!(sinks[0].len() > 1 && !sinks[0][0].same_as(&sinks[0][1]));
+        // Both rules still report the flow.
+        let source = "from flask import request\nimport os\n\n@app.post('/r')\ndef run():\n    os.system(request.form['cmd'])\n";
+        let outcome = crate::engine::lint_source(&rules, crate::lang::Lang::Python, "a.py", source);
+        let mut ids: Vec<&str> = outcome
+            .findings
+            .iter()
+            .filter(|f| !f.trace.is_empty())
+            .map(|f| f.rule_id.as_str())
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["ci-copy1", "ci-copy2"]);
+    }
+
+    #[test]
     fn identically_written_matchers_share_their_matches() {
         use crate::rule::load::RuleSource;
         let text = std::fs::read_to_string(

@@ -210,7 +210,9 @@ struct Table {
 
 impl Table {
     fn add(&mut self, matcher: &Arc<TaintMatcher>, bit: Mask) {
-        if let Some(item) = self.items.iter_mut().find(|(m, _)| Arc::ptr_eq(m, matcher)) {
+        // Shared (a library's) or written identically (copies of a rule):
+        // run once, for all the rules using it.
+        if let Some(item) = self.items.iter_mut().find(|(m, _)| m.same_as(matcher)) {
             item.1 |= bit;
             return;
         }

@@ -6,6 +6,7 @@ use crate::diagnostic::Severity;
 use crate::lang::Lang;
 use crate::matcher::Matcher;
 use crate::rule::literals::RequiredLiterals;
+use crate::rule::schema::MatcherSpec;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -26,6 +27,9 @@ pub struct TaintMatcher {
     pub required: Option<RequiredLiterals>,
     compiled: std::sync::OnceLock<Option<CompiledTaintMatcher>>,
     pending: Option<PendingMatcher>,
+    /// Its language and spec as written: matchers written identically (in
+    /// copies of a rule) behave identically, so a file's tables keep one.
+    written: Option<Box<(Lang, MatcherSpec)>>,
 }
 
 /// A compiled taint matcher.
@@ -62,6 +66,7 @@ impl TaintMatcher {
                 capture_names,
             })),
             pending: None,
+            written: None,
         }
     }
 
@@ -80,7 +85,20 @@ impl TaintMatcher {
             required,
             compiled: std::sync::OnceLock::new(),
             pending: Some(compile),
+            written: None,
         }
+    }
+
+    /// Records how the matcher is written (see [`TaintMatcher::same_as`]).
+    pub fn written_as(mut self, lang: Lang, spec: MatcherSpec) -> TaintMatcher {
+        self.written = Some(Box::new((lang, spec)));
+        self
+    }
+
+    /// Whether `other` is this matcher, or written identically (same
+    /// language, same spec, source locations included).
+    pub fn same_as(&self, other: &TaintMatcher) -> bool {
+        std::ptr::eq(self, other) || (self.written.is_some() && self.written == other.written)
     }
 
     /// Whether the query can match at `node` and so is worth running:
