@@ -33,6 +33,15 @@ fn corpus(lang: Lang, target: usize) -> String {
     text
 }
 
+/// One input of about `target` bytes per language that has examples.
+fn inputs(target: usize) -> Vec<(Lang, String)> {
+    [Lang::Python, Lang::TypeScript, Lang::JavaScript, Lang::Rust]
+        .into_iter()
+        .map(|lang| (lang, corpus(lang, target)))
+        .filter(|(_, text)| !text.is_empty())
+        .collect()
+}
+
 fn rules() -> RuleSet {
     rule_set(builtin_sources())
 }
@@ -75,11 +84,7 @@ fn throughput(c: &mut Criterion) {
     let rules = rules();
     let mut group = c.benchmark_group("lint");
     group.sample_size(20);
-    for lang in [Lang::Python, Lang::TypeScript, Lang::JavaScript, Lang::Rust] {
-        let text = corpus(lang, 512 * 1024);
-        if text.is_empty() {
-            continue;
-        }
+    for (lang, text) in inputs(512 * 1024) {
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_with_input(
             BenchmarkId::new("parse-only", lang.name()),
@@ -104,11 +109,7 @@ fn rule_scaling(c: &mut Criterion) {
         .collect();
     let mut group = c.benchmark_group("rule-scaling");
     group.sample_size(10);
-    for lang in [Lang::Python, Lang::TypeScript, Lang::JavaScript, Lang::Rust] {
-        let text = corpus(lang, 128 * 1024);
-        if text.is_empty() {
-            continue;
-        }
+    for (lang, text) in inputs(128 * 1024) {
         group.throughput(Throughput::Bytes(text.len() as u64));
         for (copies, rules) in &sets {
             group.bench_with_input(
