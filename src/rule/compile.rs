@@ -7,7 +7,7 @@ use super::literals::TextLiterals;
 use super::rule_regex::RuleRegex;
 use super::schema::{
     CaptureSpec, MatcherSpec, OneOrMany, Precision, RuleFile, TaintLibraryFile, TaintMatchers,
-    TaintSpec,
+    TaintSpec, WrittenAs,
 };
 use super::{CompiledMatcher, LanguageMatcher, LoadedRule, Rule};
 use crate::cache::QueryChecks;
@@ -229,7 +229,7 @@ impl<'a> Compiler<'a> {
                 anchors,
             ),
         }
-        .written_as(lang, spec.value.clone());
+        .written_as(WrittenAs::new(lang, &spec.value));
         for required in role.required_captures() {
             if !built.captures(required) {
                 return Err(self.error_at_line(
@@ -440,11 +440,7 @@ impl<'a> Compiler<'a> {
                     languages.push(lang);
                     if self.only.is_none_or(|only| only.contains(&lang)) {
                         let anchors = spec.value.anchors.clone().unwrap_or_default();
-                        let same = WrittenAs {
-                            lang,
-                            file: file.clone(),
-                            key: key.clone(),
-                        };
+                        let same = WrittenAs::new(lang, &spec.value);
                         matchers.push(if lazy {
                             let (origin, text) = shared
                                 .get_or_init(|| (Arc::from(self.origin), Arc::from(self.text)));
@@ -944,38 +940,6 @@ fn where_regexes(
         .and_then(|c| c.value.regex.as_ref())
         .map(|r| vec![r.value.clone()])
         .unwrap_or_default()
-}
-
-/// A top-level matcher as written: its language and its spec in the rule
-/// file. Two are equal when they would compile to the same matcher; the
-/// spec's source locations take part, as in [`MatcherSpec`]'s equality.
-#[derive(Clone)]
-pub(crate) struct WrittenAs {
-    lang: Lang,
-    file: Arc<RuleFile>,
-    /// The `match` key of the spec in `file`.
-    key: String,
-}
-
-impl WrittenAs {
-    fn spec(&self) -> Option<&MatcherSpec> {
-        self.file.matchers.get(&self.key).map(|s| &s.value)
-    }
-}
-
-impl PartialEq for WrittenAs {
-    fn eq(&self, other: &WrittenAs) -> bool {
-        self.lang == other.lang && self.spec() == other.spec()
-    }
-}
-
-impl Eq for WrittenAs {}
-
-impl std::hash::Hash for WrittenAs {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.lang.hash(state);
-        self.spec().hash(state);
-    }
 }
 
 /// What a lazily compiled matcher is compiled from: its rule file.

@@ -8,9 +8,8 @@
 //! records where the literals the rules' queries need occur
 //! ([`super::occurrences`]).
 
-use super::compile::WrittenAs;
 use super::occurrences::{FileOccurrences, LiteralIndex};
-use super::schema::Category;
+use super::schema::{Category, WrittenAs};
 use super::{LanguageMatcher, LoadedRule, Rule};
 use crate::lang::Lang;
 use aho_corasick::AhoCorasick;

@@ -83,7 +83,7 @@ pub struct LanguageMatcher {
     /// Identical for matchers written identically (same language, same
     /// spec), which therefore match the same nodes with the same captures:
     /// the engine evaluates such a group once per node.
-    pub(crate) same: Option<compile::WrittenAs>,
+    pub(crate) same: Option<schema::WrittenAs>,
 }
 
 /// A compiled top-level matcher.
@@ -134,7 +134,7 @@ impl LanguageMatcher {
     }
 
     /// Sets the key of [`LanguageMatcher::same`].
-    pub(crate) fn same_as(mut self, key: compile::WrittenAs) -> LanguageMatcher {
+    pub(crate) fn same_as(mut self, key: schema::WrittenAs) -> LanguageMatcher {
         self.same = Some(key);
         self
     }

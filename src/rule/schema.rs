@@ -245,6 +245,25 @@ pub struct MatcherSpec {
     pub not: Option<Box<Spanned<MatcherSpec>>>,
 }
 
+/// A matcher as written: its language and its spec. Two are equal when
+/// they would compile to the same matcher; the spec's source locations
+/// take part, as in [`MatcherSpec`]'s equality. Copies of a rule have
+/// equal ones, which the engine runs once for all of them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct WrittenAs {
+    lang: crate::lang::Lang,
+    spec: std::sync::Arc<MatcherSpec>,
+}
+
+impl WrittenAs {
+    pub fn new(lang: crate::lang::Lang, spec: &MatcherSpec) -> WrittenAs {
+        WrittenAs {
+            lang,
+            spec: std::sync::Arc::new(spec.clone()),
+        }
+    }
+}
+
 /// Constraints on one capture; every captured node must satisfy them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -6,7 +6,7 @@ use crate::diagnostic::Severity;
 use crate::lang::Lang;
 use crate::matcher::Matcher;
 use crate::rule::literals::RequiredLiterals;
-use crate::rule::schema::MatcherSpec;
+use crate::rule::schema::WrittenAs;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -27,9 +27,9 @@ pub struct TaintMatcher {
     pub required: Option<RequiredLiterals>,
     compiled: std::sync::OnceLock<Option<CompiledTaintMatcher>>,
     pending: Option<PendingMatcher>,
-    /// Its language and spec as written: matchers written identically (in
-    /// copies of a rule) behave identically, so a file's tables keep one.
-    written: Option<Box<(Lang, MatcherSpec)>>,
+    /// How it is written: matchers written identically (in copies of a
+    /// rule) behave identically, so a file's tables keep one.
+    written: Option<WrittenAs>,
 }
 
 /// A compiled taint matcher.
@@ -90,8 +90,8 @@ impl TaintMatcher {
     }
 
     /// Records how the matcher is written (see [`TaintMatcher::same_as`]).
-    pub fn written_as(mut self, lang: Lang, spec: MatcherSpec) -> TaintMatcher {
-        self.written = Some(Box::new((lang, spec)));
+    pub fn written_as(mut self, written: WrittenAs) -> TaintMatcher {
+        self.written = Some(written);
         self
     }
 
