@@ -173,6 +173,9 @@ impl Policy {
     }
 }
 
+/// What linting one file gives: its report if it has findings, and notices.
+type Linted = (Option<FileReport>, Vec<Notice>);
+
 /// A file to lint and the policy that governs it.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -233,21 +236,24 @@ pub fn lint_targets_cached(
     // Only files with findings or notices are kept (in order): a slot per
     // target would grow with the number of files, not with what they hold.
     let progress = crate::progress::Progress::new(targets.len(), settings.progress);
-    let lint_all = || -> Vec<(Option<FileReport>, Vec<Notice>)> {
-        targets
+    let lint_all = || -> Vec<Linted> {
+        let mut linted: Vec<(usize, Linted)> = schedule(targets)
             .par_iter()
             // One file per task: rayon otherwise hands a worker long runs
             // of files that no idle worker can take over, and a run ended
             // with one core busy for seconds (2.2 s of 4.9 s on the Rust
             // corpus).
             .with_max_len(1)
-            .map(|t| {
-                let linted = lint_file(rules, t, settings, cache);
+            .map(|&i| {
+                let linted = lint_file(rules, &targets[i], settings, cache);
                 progress.file_done();
-                linted
+                (i, linted)
             })
-            .filter(|(file, notices)| file.is_some() || !notices.is_empty())
-            .collect()
+            .filter(|(_, (file, notices))| file.is_some() || !notices.is_empty())
+            .collect();
+        // Back to discovery order, which the report keeps.
+        linted.sort_unstable_by_key(|(i, _)| *i);
+        linted.into_iter().map(|(_, l)| l).collect()
     };
     let results = match rayon::ThreadPoolBuilder::new()
         .num_threads(settings.jobs.unwrap_or(0))
@@ -269,6 +275,36 @@ pub fn lint_targets_cached(
     report.notices = notices;
     report.elapsed_ms = started.elapsed().as_millis();
     report
+}
+
+/// The order in which `targets` are linted, as indices: large files
+/// first, largest first, then the rest in discovery order.
+///
+/// Large files decide a run's peak memory (their trees take tens of times
+/// their size). rayon's first worker runs the list from its start while
+/// the others steal work from the middle and the end, so large files put
+/// first are linted one after another by one worker while the others lint
+/// small files: one large tree in memory at a time, with nobody waiting
+/// (Rust corpus: its 58 large files never two at once; peak 76–79 MiB in
+/// path order, 59 MiB this way, same speed). [`LARGE_FILES`] still bounds
+/// them when several workers reach them.
+fn schedule(targets: &[Target]) -> Vec<usize> {
+    let mut large: Vec<(std::cmp::Reverse<u64>, usize)> = targets
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let bytes = std::fs::metadata(&t.file.path).map_or(0, |m| m.len());
+            (bytes > LARGE_FILE_BYTES as u64).then_some((std::cmp::Reverse(bytes), i))
+        })
+        .collect();
+    large.sort_unstable();
+    let mut order: Vec<usize> = large.iter().map(|&(_, i)| i).collect();
+    let mut is_large = vec![false; targets.len()];
+    for &i in &order {
+        is_large[i] = true;
+    }
+    order.extend((0..targets.len()).filter(|&i| !is_large[i]));
+    order
 }
 
 /// Lints text that did not come from disk (stdin, editors).
@@ -358,7 +394,7 @@ fn lint_file(
     target: &Target,
     settings: LintSettings,
     cache: Option<&Cache>,
-) -> (Option<FileReport>, Vec<Notice>) {
+) -> Linted {
     let file = &target.file;
     let display = file.path.to_string_lossy().replace('\\', "/");
     let text = match read_source(&file.path, &display, settings.max_file_size) {
@@ -463,6 +499,50 @@ mod tests {
         };
         assert!(!ids(&kept).is_empty());
         assert_eq!(ids(&kept), ids(&dropped));
+    }
+
+    #[test]
+    fn large_files_go_first_largest_first_and_the_report_keeps_path_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let finding = "import yaml\ndata = yaml.load(body)\n";
+        let padded = |kib: usize| format!("{finding}{}", "value = 1\n".repeat(kib * 1024 / 10));
+        for (name, text) in [
+            ("a.py", finding.to_string()),
+            ("b.py", padded(200)),
+            ("c.py", finding.to_string()),
+            ("d.py", padded(300)),
+            ("e.py", padded(100)),
+        ] {
+            std::fs::write(dir.path().join(name), text).expect("write");
+        }
+        let (files, _) = discover(&[dir.path().to_path_buf()]);
+        let targets = Target::all_with(files, Policy::default());
+        let name = |t: &Target| {
+            t.file
+                .path
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+        };
+        let scheduled: Vec<String> = schedule(&targets)
+            .into_iter()
+            .map(|i| name(&targets[i]))
+            .collect();
+        // d and b are over LARGE_FILE_BYTES; e (100 KiB) is not.
+        assert_eq!(scheduled, ["d.py", "b.py", "a.py", "c.py", "e.py"]);
+
+        let settings = LintSettings {
+            jobs: Some(2),
+            max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
+            keep_sources: false,
+            progress: false,
+        };
+        let report = lint_targets(&built_in(), &targets, settings, Vec::new(), Instant::now());
+        let reported: Vec<&str> = report
+            .files
+            .iter()
+            .map(|f| f.path.rsplit('/').next().unwrap_or(""))
+            .collect();
+        assert_eq!(reported, ["a.py", "b.py", "c.py", "d.py", "e.py"]);
     }
 
     #[test]
