@@ -11,15 +11,14 @@
 //! one). The check may only ever be looser than the query: anything this
 //! reader does not understand means "no requirement".
 
-use crate::memo::RunMemo;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use std::collections::HashMap;
 
 /// A set of literals one of which must occur; `None`: no requirement.
-type Need = Option<Literals>;
+pub(super) type Need = Option<Literals>;
 
 #[derive(Clone, Debug, PartialEq)]
-struct Literals {
+pub(super) struct Literals {
     words: Vec<Vec<u8>>,
     /// Compare ASCII letters without case.
     fold_case: bool,
@@ -229,41 +228,40 @@ fn exact(words: &[&str]) -> Need {
     })
 }
 
-/// Literals one of which every match of `pattern` contains. A leading
-/// `(?i)` is read as ASCII case folding of the literals (a superset of
-/// what the regex accepts, which is all a prefilter needs).
+/// Literals one of which every match of `pattern` contains. Read with
+/// the regex's syntax check, from the same parse ([`super::rule_regex`]);
+/// an invalid pattern needs nothing.
 fn regex_literals(pattern: &str) -> Need {
-    // Rules share regexes (secret names, request sources) across patterns,
-    // languages and rules: each is read once per run.
-    static READ: RunMemo<String, Need> = RunMemo::new();
-    READ.get_or(pattern, || read_regex_literals(pattern))
+    super::rule_regex::shared(pattern)
+        .ok()
+        .and_then(|regex| regex.words().clone())
 }
 
-fn read_regex_literals(pattern: &str) -> Need {
-    use regex_syntax::hir::literal::Extractor;
-    let (body, fold_case) = match pattern.strip_prefix("(?i)") {
+/// The text to read literals from, and whether they fold case: a leading
+/// `(?i)` is read as ASCII case folding of the literals (a superset of
+/// what the regex accepts, which is all a prefilter needs) rather than as
+/// every case variant of every word.
+pub(super) fn without_leading_fold_case(pattern: &str) -> (&str, bool) {
+    match pattern.strip_prefix("(?i)") {
         Some(rest) if rest.is_ascii() && !rest.contains("(?") => (rest, true),
         _ => (pattern, false),
-    };
-    // Literals are read in ASCII mode, over bytes, whenever the pattern is
-    // ASCII, also for a pattern that runs in Unicode mode (`.`, negated
-    // classes): the words are the same but for non-ASCII case variants
-    // (`ſ` for `s` under `(?i)`), which a leading `(?i)` drops as well
-    // (above). In Unicode mode, `(?i)` over a negated class folds the case
-    // of nearly all of Unicode: 2 % of the instructions of a small run.
-    let parse = |unicode: bool| {
-        regex_syntax::ParserBuilder::new()
-            .unicode(unicode)
-            .utf8(unicode)
-            .build()
-            .parse(body)
-            .ok()
-    };
-    let hir = match body.is_ascii() {
-        true => parse(false).or_else(|| parse(true)),
-        false => parse(true),
-    }?;
-    let prefixes = Extractor::new().extract(&hir).literals().and_then(|found| {
+    }
+}
+
+/// The literals every match of a regex parsed as `hir` contains: the
+/// words it starts with (`regex-syntax`'s extractor) or, failing that,
+/// words it contains anywhere.
+///
+/// Literals are read in ASCII mode, over bytes, whenever the pattern is
+/// ASCII, also for a pattern that runs in Unicode mode (`.`, negated
+/// classes): the words are the same but for non-ASCII case variants
+/// (`ſ` for `s` under `(?i)`), which a leading `(?i)` drops as well
+/// ([`without_leading_fold_case`]). In Unicode mode, `(?i)` over a
+/// negated class folds the case of nearly all of Unicode: 2 % of the
+/// instructions of a small run.
+pub(super) fn of_regex(hir: &regex_syntax::hir::Hir, fold_case: bool) -> Need {
+    use regex_syntax::hir::literal::Extractor;
+    let prefixes = Extractor::new().extract(hir).literals().and_then(|found| {
         if found.is_empty() || found.iter().any(|l| l.as_bytes().is_empty()) {
             return None;
         }
@@ -272,7 +270,7 @@ fn read_regex_literals(pattern: &str) -> Need {
             fold_case,
         })
     });
-    let inner = inner_literals(&hir).map(|words| Literals { words, fold_case });
+    let inner = inner_literals(hir).map(|words| Literals { words, fold_case });
     both(prefixes, inner)
 }
 
@@ -353,10 +351,7 @@ impl TextLiterals {
 
 fn matcher_need(matcher: &crate::matcher::Matcher) -> Need {
     use crate::matcher::RelationKind;
-    let mut need = matcher
-        .regex
-        .as_ref()
-        .and_then(|r| regex_literals(r.as_str()));
+    let mut need = matcher.regex.as_ref().and_then(|r| r.words().clone());
     for part in &matcher.all {
         need = both(need, matcher_need(part));
     }

@@ -4,10 +4,14 @@
 //! A run loads hundreds of them, and on a real corpus a third to a half are
 //! never evaluated (their query never matches). Checking the syntax is
 //! cheap; building the automata is not, in time or memory, so a pattern is
-//! checked when its rule compiles and built the first time it runs.
+//! checked when its rule compiles and built the first time it runs. The
+//! parse that checks it also gives the words every match contains, for
+//! the prefilters of [`super::literals`].
 
+use super::literals::{self, Need};
 use crate::memo::RunMemo;
 use regex::Regex;
+use regex_syntax::hir::{Class, Hir, HirKind};
 use std::sync::{Arc, OnceLock};
 
 /// Lazy-DFA cache limit per regex and thread: the texts matched are short
@@ -20,11 +24,17 @@ pub struct RuleRegex {
     pattern: String,
     unicode: bool,
     built: OnceLock<Option<Regex>>,
+    /// Words one of which every match contains, if known.
+    words: Need,
 }
 
 impl RuleRegex {
     pub fn as_str(&self) -> &str {
         &self.pattern
+    }
+
+    pub(super) fn words(&self) -> &Need {
+        &self.words
     }
 
     /// Whether `text` matches. A pattern whose automaton exceeds the
@@ -53,26 +63,75 @@ impl RuleRegex {
 pub fn shared(pattern: &str) -> Result<Arc<RuleRegex>, String> {
     static REGEXES: RunMemo<String, Arc<RuleRegex>> = RunMemo::new();
     REGEXES.get_or_try(pattern, || {
-        let parses = |unicode: bool| {
-            regex_syntax::ParserBuilder::new()
-                .unicode(unicode)
-                .build()
-                .parse(pattern)
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        };
-        // ASCII mode when the pattern is ASCII and parses that way (see the
-        // note below); otherwise Unicode mode, whose parse reports any error.
-        let ascii = pattern.is_ascii() && parses(false).is_ok();
-        if !ascii {
-            parses(true)?;
-        }
+        let (unicode, words) = read(pattern)?;
         Ok(Arc::new(RuleRegex {
             pattern: pattern.to_string(),
-            unicode: !ascii,
+            unicode,
             built: OnceLock::new(),
+            words,
         }))
     })
+}
+
+/// Parses `pattern` as few times as it can: whether it needs Unicode mode
+/// (the note below), an error that reads like the `regex` crate's, and
+/// the words every match contains.
+fn read(pattern: &str) -> Result<(bool, Need), String> {
+    let parse = |text: &str, unicode: bool| {
+        regex_syntax::ParserBuilder::new()
+            .unicode(unicode)
+            .utf8(unicode)
+            .build()
+            .parse(text)
+            .map_err(|e| e.to_string())
+    };
+    // The words are read from the text without a leading `(?i)`, whose
+    // syntax and mode are those of the whole pattern.
+    let (body, fold_case) = literals::without_leading_fold_case(pattern);
+    let over_bytes = body.is_ascii().then(|| parse(body, false).ok()).flatten();
+    let ascii = over_bytes.as_ref().is_some_and(|hir| match fits_text(hir) {
+        Some(fits) => fits,
+        // Bytes written as escapes: let the parser that runs it decide.
+        None => regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .build()
+            .parse(pattern)
+            .is_ok(),
+    });
+    let in_unicode = match ascii {
+        true => None,
+        false => Some(parse(pattern, true)?),
+    };
+    let tree = match (over_bytes, in_unicode) {
+        (Some(hir), _) => Some(hir),
+        (None, Some(hir)) if body == pattern => Some(hir),
+        (None, _) => parse(body, true).ok(),
+    };
+    let words = tree.and_then(|hir| literals::of_regex(&hir, fold_case));
+    Ok((!ascii, words))
+}
+
+/// Whether a pattern parsed over bytes in ASCII mode can only match text,
+/// which is what the `regex` crate asks of it there: `Some(false)` when
+/// a class holds non-ASCII bytes (`.`, negated classes, `\W`), `None`
+/// when a literal does (only escapes write one, and whether the bytes
+/// form characters takes the crate's own parser to say).
+fn fits_text(hir: &Hir) -> Option<bool> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(true),
+        HirKind::Literal(lit) => lit.0.is_ascii().then_some(true),
+        HirKind::Class(Class::Bytes(class)) => Some(class.is_ascii()),
+        HirKind::Class(Class::Unicode(_)) => Some(true),
+        HirKind::Repetition(r) => fits_text(&r.sub),
+        HirKind::Capture(c) => fits_text(&c.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => {
+            let mut fits = true;
+            for part in parts {
+                fits &= fits_text(part)?;
+            }
+            Some(fits)
+        }
+    }
 }
 
 // A rule regex is compiled with Unicode mode off, so that `\w`, `\d`,
@@ -101,6 +160,44 @@ mod tests {
         assert!(re("(?i)^é$").is_match("É"));
         // The same text gives the same regex.
         assert!(std::sync::Arc::ptr_eq(&re("a+b"), &re("a+b")));
+    }
+
+    #[test]
+    fn a_pattern_runs_in_ascii_mode_exactly_when_it_parses_that_way_over_text() {
+        // One parse over bytes decides; the definition is a parse in ASCII
+        // mode that must match text only, as the `regex` crate asks.
+        let patterns = [
+            r"^\w+$",
+            "^caf.$",
+            "^[^x]{4}$",
+            r"\W+",
+            "(?i)^secret$",
+            "(?i)(token|secret)_?key",
+            r"(?i)^[rbuf]{0,2}(?s:.)*?\bselect\b",
+            r"(?u)^\w+$",
+            r"a\Bb",
+            r"\x41\x42",
+            r"\xE2\x98\x83",
+            r"\xFF",
+            r"\p{L}+",
+            "(?i)é",
+        ];
+        for pattern in patterns {
+            let over_text = pattern.is_ascii()
+                && regex_syntax::ParserBuilder::new()
+                    .unicode(false)
+                    .build()
+                    .parse(pattern)
+                    .is_ok();
+            let re = shared(pattern).expect("valid regex");
+            assert_eq!(!re.unicode, over_text, "{pattern}");
+            assert!(re.is_match("") || !re.is_match(""), "{pattern} builds");
+            assert!(re.built.get().is_some_and(|b| b.is_some()), "{pattern}");
+        }
+        // Bytes that are no text are an error in either mode.
+        let not_text = String::from(r"(?-u:\xFF)");
+        assert!(shared(&not_text).is_err());
+        assert!(regex::Regex::new(&not_text).is_err());
     }
 
     #[test]
