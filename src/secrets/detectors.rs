@@ -420,24 +420,19 @@ mod tests {
         ));
     }
 
+    /// A text detector in the catalogue's format, its secret in group 1.
+    fn text_detector(id: &str, regex: &str, keyword: &str) -> String {
+        format!(
+            "[[detector]]\nid = \"{id}\"\ndescription = \"d\"\nregex = '''{regex}'''\n\
+             keywords = [\"{keyword}\"]\nsecret_group = 1\n\n"
+        )
+    }
+
     #[test]
     fn a_detector_is_built_when_its_keyword_first_occurs() {
-        let toml = r#"
-[[detector]]
-id = "first"
-description = "d"
-regex = '''tok_([a-z0-9]{8})'''
-keywords = ["tok_"]
-secret_group = 1
-
-[[detector]]
-id = "second"
-description = "d"
-regex = '''key_([a-z0-9]{8})'''
-keywords = ["key_"]
-secret_group = 1
-"#;
-        let d = Detectors::load(toml).unwrap_or_else(|e| panic!("{e}"));
+        let toml = text_detector("first", "tok_([a-z0-9]{8})", "tok_")
+            + &text_detector("second", "key_([a-z0-9]{8})", "key_");
+        let d = Detectors::load(&toml).unwrap_or_else(|e| panic!("{e}"));
         let built = |i: usize| d.all()[i].regex.built.get().is_some();
         assert!(!built(0) && !built(1));
         assert_eq!(d.scan_text("tok_k7qz9xwp").len(), 1);
@@ -485,15 +480,8 @@ secret_group = 1
 
     #[test]
     fn ascii_patterns_use_ascii_classes_and_never_split_a_character() {
-        let toml = r#"
-[[detector]]
-id = "t"
-description = "d"
-regex = '''tok_([^\s]{8})'''
-keywords = ["tok_"]
-secret_group = 1
-"#;
-        let d = Detectors::load(toml).unwrap_or_else(|e| panic!("{e}"));
+        let toml = text_detector("t", r"tok_([^\s]{8})", "tok_");
+        let d = Detectors::load(&toml).unwrap_or_else(|e| panic!("{e}"));
         let spans = |text: &str| -> Vec<Range<usize>> {
             d.scan_text(text).into_iter().map(|h| h.span).collect()
         };
