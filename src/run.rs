@@ -287,7 +287,9 @@ pub fn lint_targets_cached(
 /// small files: one large tree in memory at a time, with nobody waiting
 /// (Rust corpus: its 58 large files never two at once; peak 76–79 MiB in
 /// path order, 59 MiB this way, same speed). [`LARGE_FILES`] still bounds
-/// them when several workers reach them.
+/// them when several workers reach them. The sizes cost one `stat` per
+/// file, in parallel: the walk does not know them, and a warm run on the
+/// Python corpus did not slow down (197.3 ± 4.3 vs 195.3 ± 5.6 ms).
 fn schedule(targets: &[Target]) -> Vec<usize> {
     let mut large: Vec<(std::cmp::Reverse<u64>, usize)> = targets
         .par_iter()

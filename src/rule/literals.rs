@@ -250,15 +250,8 @@ pub(super) fn without_leading_fold_case(pattern: &str) -> (&str, bool) {
 
 /// The literals every match of a regex parsed as `hir` contains: the
 /// words it starts with (`regex-syntax`'s extractor) or, failing that,
-/// words it contains anywhere.
-///
-/// Literals are read in ASCII mode, over bytes, whenever the pattern is
-/// ASCII, also for a pattern that runs in Unicode mode (`.`, negated
-/// classes): the words are the same but for non-ASCII case variants
-/// (`ſ` for `s` under `(?i)`), which a leading `(?i)` drops as well
-/// ([`without_leading_fold_case`]). In Unicode mode, `(?i)` over a
-/// negated class folds the case of nearly all of Unicode: 2 % of the
-/// instructions of a small run.
+/// words it contains anywhere. Which parse is read, and why over bytes:
+/// `rule_regex::read`.
 pub(super) fn of_regex(hir: &regex_syntax::hir::Hir, fold_case: bool) -> Need {
     use regex_syntax::hir::literal::Extractor;
     let prefixes = Extractor::new().extract(hir).literals().and_then(|found| {

@@ -77,35 +77,37 @@ pub fn shared(pattern: &str) -> Result<Arc<RuleRegex>, String> {
 /// (the note below), an error that reads like the `regex` crate's, and
 /// the words every match contains.
 fn read(pattern: &str) -> Result<(bool, Need), String> {
-    let parse = |text: &str, unicode: bool| {
+    let parse = |text: &str, unicode: bool, utf8: bool| {
         regex_syntax::ParserBuilder::new()
             .unicode(unicode)
-            .utf8(unicode)
+            .utf8(utf8)
             .build()
             .parse(text)
             .map_err(|e| e.to_string())
     };
     // The words are read from the text without a leading `(?i)`, whose
-    // syntax and mode are those of the whole pattern.
+    // syntax and mode are those of the whole pattern. They are read over
+    // bytes in ASCII mode whenever the text is ASCII, also for a pattern
+    // that runs in Unicode mode (`.`, negated classes): the words are the
+    // same but for non-ASCII case variants (`ſ` for `s` under `(?i)`),
+    // which a leading `(?i)` drops as well. In Unicode mode, `(?i)` over a
+    // negated class folds the case of nearly all of Unicode: 2 % of the
+    // instructions of a small run.
     let (body, fold_case) = literals::without_leading_fold_case(pattern);
-    let over_bytes = body.is_ascii().then(|| parse(body, false).ok()).flatten();
+    let over_bytes = body
+        .is_ascii()
+        .then(|| parse(body, false, false).ok())
+        .flatten();
     let ascii = over_bytes.as_ref().is_some_and(|hir| match fits_text(hir) {
         Some(fits) => fits,
         // Bytes written as escapes: let the parser that runs it decide.
-        None => regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .build()
-            .parse(pattern)
-            .is_ok(),
+        None => parse(pattern, false, true).is_ok(),
     });
-    let in_unicode = match ascii {
-        true => None,
-        false => Some(parse(pattern, true)?),
-    };
+    let in_unicode = (!ascii).then(|| parse(pattern, true, true)).transpose()?;
     let tree = match (over_bytes, in_unicode) {
         (Some(hir), _) => Some(hir),
         (None, Some(hir)) if body == pattern => Some(hir),
-        (None, _) => parse(body, true).ok(),
+        (None, _) => parse(body, true, true).ok(),
     };
     let words = tree.and_then(|hir| literals::of_regex(&hir, fold_case));
     Ok((!ascii, words))
@@ -191,8 +193,11 @@ mod tests {
                     .is_ok();
             let re = shared(pattern).expect("valid regex");
             assert_eq!(!re.unicode, over_text, "{pattern}");
-            assert!(re.is_match("") || !re.is_match(""), "{pattern} builds");
-            assert!(re.built.get().is_some_and(|b| b.is_some()), "{pattern}");
+            re.is_match("");
+            assert!(
+                re.built.get().is_some_and(|b| b.is_some()),
+                "{pattern} builds"
+            );
         }
         // Bytes that are no text are an error in either mode.
         let not_text = String::from(r"(?-u:\xFF)");
