@@ -401,7 +401,13 @@ fn traverse(
             // so the query does not search the node's text again.
             let checked = literals.covers(i as usize);
             if checked
-                && !literals.may_match(i as usize, node.kind_id(), node.byte_range(), occurrences)
+                && !literals.may_match(
+                    i as usize,
+                    node.kind_id(),
+                    node.byte_range(),
+                    occurrences,
+                    ctx.source.as_bytes(),
+                )
             {
                 continue;
             }

@@ -37,6 +37,9 @@ pub struct LiteralIndex {
     /// Empty anchors: they occur in every file.
     empty_anchors: Vec<u32>,
     sets: usize,
+    /// Per set: its one-byte words (both cases where it ignores case),
+    /// looked for in a node's text instead of the file's scan (below).
+    single_bytes: Vec<Vec<u8>>,
     /// Per rule entry (`None`: the entry's needs are not indexed).
     by_entry: Vec<Option<EntrySets>>,
 }
@@ -62,6 +65,7 @@ impl LiteralIndex {
     ) -> LiteralIndex {
         // Sets are shared by content: rules often need the same words.
         let mut set_ids: HashMap<(Vec<Vec<u8>>, bool), u32> = HashMap::new();
+        let mut single_bytes: Vec<Vec<u8>> = Vec::new();
         let mut patterns = Patterns::default();
         let mut empty_anchors = Vec::new();
         for (a, anchor) in anchors.iter().enumerate() {
@@ -90,13 +94,25 @@ impl LiteralIndex {
                     Some(&set) => set,
                     None => {
                         set_ids.insert(key, next);
+                        let mut singles = Vec::new();
                         for word in words {
+                            // A one-byte word (`e`, a quote) occurs all
+                            // over a file: recording each occurrence costs
+                            // more than finding one in the node's text.
+                            if let [byte] = word.as_slice() {
+                                singles.push(*byte);
+                                if fold_case && byte.is_ascii_alphabetic() {
+                                    singles.push(byte ^ 0x20);
+                                }
+                                continue;
+                            }
                             let p = patterns.id(word);
                             let spelling = (!fold_case).then(|| word.clone());
                             if !patterns.members[p].contains(&(next, spelling.clone())) {
                                 patterns.members[p].push((next, spelling));
                             }
                         }
+                        single_bytes.push(singles);
                         next
                     }
                 };
@@ -123,6 +139,7 @@ impl LiteralIndex {
             anchors: anchors.len(),
             empty_anchors,
             sets: set_ids.len(),
+            single_bytes,
             by_entry,
         }
     }
@@ -166,23 +183,35 @@ impl LiteralIndex {
         FileOccurrences { by_set, anchors }
     }
 
-    /// Whether a node of `kind_id` spanning `range` holds a word the entry
-    /// needs there. Entries the index does not cover, and kinds the entry
-    /// does not start at, pass (other checks decide).
+    /// Whether a node of `kind_id` spanning `range` of the file's `bytes`
+    /// holds a word the entry needs there. Entries the index does not
+    /// cover, and kinds the entry does not start at, pass (other checks
+    /// decide).
     pub fn may_match(
         &self,
         entry: usize,
         kind_id: u16,
         range: Range<usize>,
         file: &FileOccurrences,
+        bytes: &[u8],
     ) -> bool {
         let Some(Some(kinds)) = self.by_entry.get(entry) else {
             return true;
         };
-        match kinds.iter().find(|(k, _)| *k == kind_id) {
-            Some((_, Some(set))) => file.within(*set as usize, range),
-            _ => true,
-        }
+        let Some((_, Some(set))) = kinds.iter().find(|(k, _)| *k == kind_id) else {
+            return true;
+        };
+        let set = *set as usize;
+        let singles = self.single_bytes.get(set).map_or(&[][..], Vec::as_slice);
+        let text = bytes.get(range.clone()).unwrap_or_default();
+        let single_found = match *singles {
+            [] => false,
+            [a] => memchr::memchr(a, text).is_some(),
+            [a, b] => memchr::memchr2(a, b, text).is_some(),
+            [a, b, c] => memchr::memchr3(a, b, c, text).is_some(),
+            _ => text.iter().any(|byte| singles.contains(byte)),
+        };
+        single_found || file.within(set, range)
     }
 }
 
@@ -299,7 +328,7 @@ mod tests {
             for start in 0..=text.len() {
                 for end in start..=text.len() {
                     let searched = req.may_match(1, &text.as_bytes()[start..end]);
-                    let indexed = index.may_match(entry, 1, start..end, &file);
+                    let indexed = index.may_match(entry, 1, start..end, &file, text.as_bytes());
                     assert_eq!(searched, indexed, "entry {entry} at {start}..{end}");
                 }
             }
@@ -318,8 +347,27 @@ mod tests {
                 &[("f", "(?i)^(popen|system)$")],
             ),
             ("(call function: (identifier) @f (#eq? @f \"Popen\"))", &[]),
+            // One-byte words are looked for in the node's text.
+            (
+                "(call function: (identifier) @f)",
+                &[("f", "(?i)^(e|ex|sh|`)$")],
+            ),
+            (
+                "(call function: (identifier) @f (#any-of? @f \"X\" \"'\" \"\\\"\" \"<\"))",
+                &[],
+            ),
         ]);
-        assert!((0..3).all(|e| index.covers(e)));
+        assert!((0..5).all(|e| index.covers(e)));
+        let singles: Vec<&Vec<u8>> = index
+            .single_bytes
+            .iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        assert_eq!(
+            singles,
+            [b"eE`".as_slice(), b"X'\"<"],
+            "both cases of `e` where case is ignored, `X` as spelled"
+        );
         // Overlapping words, case variants, words at the edges.
         agrees(
             &index,
@@ -327,6 +375,7 @@ mod tests {
             "execute(x); POPEN(y); Popen(z); popen; exec",
         );
         agrees(&index, &required, "SYSTEM.executemany");
+        agrees(&index, &required, "E(x) `y` SH; 'q' <a> x \"");
     }
 
     #[test]
@@ -375,12 +424,12 @@ mod tests {
         // Spelled as written; an empty anchor is in every file.
         assert_eq!(file.anchors, [true, false, true, false]);
         assert!(
-            !index.may_match(0, 1, 0..21, &file),
+            !index.may_match(0, 1, 0..21, &file, b"subprocess.Popen(cmd)"),
             "the set needs `popen` in lower case"
         );
         let file = index.scan(b"os.popen(cmd)");
         assert_eq!(file.anchors, [false, true, true, false]);
-        assert!(index.may_match(0, 1, 0..13, &file));
+        assert!(index.may_match(0, 1, 0..13, &file, b"os.popen(cmd)"));
     }
 
     #[test]
@@ -390,10 +439,14 @@ mod tests {
             by_entry: vec![index.by_entry[0].clone(), None],
             ..index
         };
-        let file = index.scan(b"print(x)");
-        assert!(!index.may_match(0, 1, 0..8, &file));
-        assert!(index.may_match(0, 2, 0..8, &file), "not a root kind");
-        assert!(index.may_match(1, 1, 0..8, &file), "entry not indexed");
+        let text = b"print(x)";
+        let file = index.scan(text);
+        assert!(!index.may_match(0, 1, 0..8, &file, text));
+        assert!(index.may_match(0, 2, 0..8, &file, text), "not a root kind");
+        assert!(
+            index.may_match(1, 1, 0..8, &file, text),
+            "entry not indexed"
+        );
         assert!(!index.covers(1) && index.covers(0));
     }
 }
