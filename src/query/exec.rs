@@ -115,8 +115,10 @@ impl Program {
         let before = out.len();
         let mut found: Vec<Captures<'t>> = Vec::new();
         let kids = KidsMemo::default();
+        // Asked once: every pattern's root test reads it.
+        let kind = node.kind_id();
         for (index, pattern) in self.patterns.iter().enumerate() {
-            if !root_may_match(&pattern.root, node) {
+            if !root_may_match(&pattern.root, node, kind) {
                 continue;
             }
             found.clear();
@@ -148,18 +150,24 @@ impl Program {
 }
 
 /// The cheap test of a pattern's root before any matching.
-fn root_may_match(root: &Elem, node: Node<'_>) -> bool {
+fn root_may_match(root: &Elem, node: Node<'_>, kind: u16) -> bool {
     match &root.atom {
-        Atom::Node { test, .. } => test.accepts(node),
-        Atom::Alternation(branches) => branches.iter().any(|b| root_may_match(b, node)),
+        Atom::Node { test, .. } => test.accepts_kind(node, || kind),
+        Atom::Alternation(branches) => branches.iter().any(|b| root_may_match(b, node, kind)),
         Atom::Group(_) => false,
     }
 }
 
 impl NodeTest {
     fn accepts(&self, node: Node<'_>) -> bool {
+        self.accepts_kind(node, || node.kind_id())
+    }
+
+    /// [`NodeTest::accepts`] with the node's kind from `kind`, asked only
+    /// when the test needs it.
+    fn accepts_kind(&self, node: Node<'_>, kind: impl FnOnce() -> u16) -> bool {
         match self {
-            NodeTest::Kinds(ids) => ids.contains(&node.kind_id()),
+            NodeTest::Kinds(ids) => ids.contains(&kind()),
             NodeTest::AnyNamed => node.is_named(),
             NodeTest::Any => true,
             NodeTest::Error => node.is_error(),
