@@ -9,6 +9,8 @@
 //! words occurs, and a candidate's check becomes a binary search over the
 //! occurrences of its set. The same pass tells which of the language's
 //! anchors occur (case-sensitive words deciding which rules run at all).
+//! Words of one byte are the exception: they are looked for in the
+//! candidate's text, as they occur nearly everywhere.
 
 use super::literals::RequiredLiterals;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
