@@ -108,6 +108,9 @@ fn parse_one(file: &backlint::walk::SourceFile, visit: bool) -> Option<Totals> {
 }
 
 fn main() -> ExitCode {
+    // The allocator set up as backlint sets it (no fastbins), so the floor
+    // is what the parser costs under the same conditions.
+    backlint::heap::tune();
     let (jobs, visit, paths) = match parse_args() {
         Ok(parsed) => parsed,
         Err(message) => {

@@ -22,6 +22,7 @@ pub const EXIT_ERROR: i32 = 2;
 
 /// Runs backlint with the process arguments.
 pub fn main() -> i32 {
+    crate::heap::tune();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

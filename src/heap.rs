@@ -7,6 +7,8 @@
 //! the arenas after every few MiB of linted input returns the free pages,
 //! so the peak follows what is in flight. Other allocators and platforms
 //! return memory on their own; there this module does nothing.
+//!
+//! It also sets glibc's allocator up for the run ([`tune`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -22,6 +24,24 @@ static SINCE_TRIM: ByteCounter = ByteCounter::new(TRIM_EVERY_BYTES);
 pub fn linted(bytes: usize) {
     if SINCE_TRIM.add(bytes) {
         trim();
+    }
+}
+
+/// Sets glibc's allocator up for a run, before any thread starts: no
+/// fastbins. A tree freed after each file fills the fastbins with its
+/// nodes, and the next larger request (reading the next file, a query's
+/// child list) first merges them all (`malloc_consolidate`); without
+/// fastbins, small blocks still go through the per-thread cache and are
+/// merged as they are freed. Measured (hyperfine, 6 runs): Python corpus
+/// 4.94 → 4.88 s, Rust 5.12 → 5.02 s; JavaScript 7.72–7.77 → 7.57–7.67 s
+/// of CPU (`/usr/bin/time`, 2 runs); peak memory unchanged. The parse
+/// floor (`benches/parse_floor.rs`, set up the same way) gains 0.7 %.
+pub fn tune() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt takes no pointers; it changes a setting of the
+    // allocator, which glibc applies under its own lock.
+    unsafe {
+        libc::mallopt(libc::M_MXFAST, 0);
     }
 }
 
