@@ -204,16 +204,22 @@ impl LiteralIndex {
             return true;
         };
         let set = *set as usize;
+        // The binary search first: the text is searched only for a set
+        // with one-byte words whose longer words are not there.
+        if file.within(set, range.clone()) {
+            return true;
+        }
         let singles = self.single_bytes.get(set).map_or(&[][..], Vec::as_slice);
-        let text = bytes.get(range.clone()).unwrap_or_default();
-        let single_found = match *singles {
-            [] => false,
+        if singles.is_empty() {
+            return false;
+        }
+        let text = bytes.get(range).unwrap_or_default();
+        match *singles {
             [a] => memchr::memchr(a, text).is_some(),
             [a, b] => memchr::memchr2(a, b, text).is_some(),
             [a, b, c] => memchr::memchr3(a, b, c, text).is_some(),
             _ => text.iter().any(|byte| singles.contains(byte)),
-        };
-        single_found || file.within(set, range)
+        }
     }
 }
 
