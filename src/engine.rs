@@ -5,6 +5,7 @@
 use crate::diagnostic::{
     fingerprint, line_start_before, shorten, Finding, Fix, LineIndex, Notice, NoticeKind, TraceStep,
 };
+use crate::lang::kind_set::KindSet;
 use crate::lang::Lang;
 use crate::matcher::{node_text, Captures, MatchContext};
 use crate::rule::compile::placeholder_regex;
@@ -124,12 +125,21 @@ pub fn lint_source_within(
                     root,
                 };
                 let lines = LineIndex::new(source);
-                let mut found = traverse(rules, index, &live, root, &mut ctx, &lines, deadline)?;
+                // The data-flow pass needs the file's functions: the one
+                // traversal collects them when that pass will run.
+                let functions = live
+                    .taint
+                    .contains(&true)
+                    .then(|| &crate::taint::shape::shape_kinds(lang).functions);
+                let Traversed {
+                    mut findings,
+                    functions,
+                } = traverse(rules, index, &live, &mut ctx, &lines, deadline, functions)?;
                 let flows = taint_findings(
-                    rules, index, &live, lang, root, &mut ctx, &lines, deadline, &found,
+                    rules, index, &live, lang, &mut ctx, &lines, deadline, &findings, &functions,
                 )?;
-                merge_taint_findings(&mut found, flows);
-                Some(found)
+                merge_taint_findings(&mut findings, flows);
+                Some(findings)
             });
             let Some(found) = traversed else {
                 outcome.notices.push(timeout(path));
@@ -257,11 +267,11 @@ fn taint_findings(
     index: &LangIndex,
     live: &Live,
     lang: Lang,
-    root: Node<'_>,
     ctx: &mut MatchContext<'_>,
     lines: &LineIndex<'_>,
     deadline: Option<Instant>,
     pattern_findings: &[Finding],
+    functions: &[Node<'_>],
 ) -> Option<TaintOutcome> {
     let entries: Vec<_> = index
         .taint
@@ -286,9 +296,11 @@ fn taint_findings(
     let source = ctx.source;
     let file = crate::taint::analyze::FileFacts {
         anchor_occurs: &|word| index.occurs(live, word, source),
-        source_anchors: index.taint_source_anchors(),
+        value_source_anchors: index.taint_value_source_anchors(),
+        functions,
         watched: &watched,
     };
+    let root = ctx.root;
     let analysis = crate::taint::analyze::analyze(lang, &specs, root, ctx, deadline, &file)?;
     let mut vouched = HashSet::new();
     for (offset, mask) in &analysis.vouched {
@@ -365,19 +377,30 @@ fn merge_taint_findings(findings: &mut Vec<Finding>, outcome: TaintOutcome) {
     findings.extend(flows);
 }
 
-/// One depth-first pass over the tree with an explicit cursor; `None` when
-/// the deadline passed.
-fn traverse(
+/// What the main traversal found.
+struct Traversed<'t> {
+    findings: Vec<Finding>,
+    /// The nodes of the kinds asked for (the data-flow pass's functions),
+    /// in document order.
+    functions: Vec<Node<'t>>,
+}
+
+/// One depth-first pass over the tree with an explicit cursor, which also
+/// collects the nodes of the `functions` kinds; `None` when the deadline
+/// passed.
+fn traverse<'t>(
     rules: &RuleSet,
     index: &LangIndex,
     live: &Live,
-    root: Node<'_>,
-    ctx: &mut MatchContext<'_>,
+    ctx: &mut MatchContext<'t>,
     lines: &LineIndex<'_>,
     deadline: Option<Instant>,
-) -> Option<Vec<Finding>> {
+    functions: Option<&KindSet>,
+) -> Option<Traversed<'t>> {
     let (literals, occurrences) = (index.literals(), &live.occurrences);
+    let root = ctx.root;
     let mut findings = Vec::new();
+    let mut function_nodes = Vec::new();
     let mut seen: FxHashSet<(usize, usize, usize)> = FxHashSet::default();
     let mut cursor = root.walk();
     let mut visited: u32 = 0;
@@ -392,7 +415,11 @@ fn traverse(
         {
             return None;
         }
-        for i in index.candidates(node.kind_id()) {
+        let kind = node.kind_id();
+        if functions.is_some_and(|f| f.contains(kind)) {
+            function_nodes.push(node);
+        }
+        for i in index.candidates(kind) {
             if !live.entries[i as usize] {
                 continue;
             }
@@ -403,7 +430,7 @@ fn traverse(
             if checked
                 && !literals.may_match(
                     i as usize,
-                    node.kind_id(),
+                    kind,
                     node.byte_range(),
                     occurrences,
                     ctx.source.as_bytes(),
@@ -478,7 +505,10 @@ fn traverse(
                 break;
             }
             if !cursor.goto_parent() {
-                return Some(findings);
+                return Some(Traversed {
+                    findings,
+                    functions: function_nodes,
+                });
             }
         }
     }

@@ -706,17 +706,22 @@ mod tests {
             .any(|f| f.rule_id == "command-injection"));
     }
 
-    #[test]
-    fn taint_queries_compile_only_when_a_node_can_use_them() {
-        let rules = built_in();
+    /// The built-in rule `id`'s taint specification for Python.
+    fn python_taint_slot<'r>(rules: &'r RuleSet, id: &str) -> &'r crate::taint::spec::TaintSlot {
         let index = rules.for_lang(Lang::Python).expect("python rules");
-        let rule = rules.rule_index("sql-injection").expect("rule");
-        let slot = &index
+        let rule = rules.rule_index(id).expect("rule");
+        &index
             .taint
             .iter()
             .find(|t| t.rule == rule)
             .expect("taint")
-            .spec;
+            .spec
+    }
+
+    #[test]
+    fn taint_queries_compile_only_when_a_node_can_use_them() {
+        let rules = built_in();
+        let slot = python_taint_slot(&rules, "sql-injection");
         // Sink and source anchors occur, so the taint pass runs…
         let text = "from flask import request\n\ndef f():\n    # execute(sql) later\n    q = request.args['q']\n    return q\n";
         crate::engine::lint_source(&rules, Lang::Python, "a.py", text);
@@ -725,5 +730,41 @@ mod tests {
         // …but no call is a SQL sink, so no sink query was compiled.
         assert!(spec.roles.sinks.iter().all(|m| !m.is_compiled()));
         assert!(spec.roles.sources.iter().any(|m| m.is_compiled()));
+    }
+
+    #[test]
+    fn functions_that_cannot_start_a_flow_are_not_analysed() {
+        let rules = built_in();
+        let slot = python_taint_slot(&rules, "sql-injection");
+        // `.get(` anchors the handler-parameter sources, so the pass runs on
+        // the file; but `f` reads no request data, has no parameter that
+        // is request data and no function inside it, so its body is
+        // skipped: no sink query is even compiled.
+        let text = "def f(db, d):\n    k = d.get('k')\n    db.execute(k)\n";
+        crate::engine::lint_source(&rules, Lang::Python, "a.py", text);
+        let spec = slot.get().expect("compiled slot");
+        assert!(spec.roles.sinks.iter().all(|m| !m.is_compiled()));
+    }
+
+    #[test]
+    fn a_handler_nested_in_a_function_is_analysed() {
+        let rules = built_in();
+        // `create_app` reads no request data itself, but the handler defined
+        // in it has a path parameter that is.
+        let text = "from flask import Flask\n\n\ndef create_app(cursor):\n    app = Flask(__name__)\n\n    @app.route('/u/<name>')\n    def show(name):\n        cursor.execute(name)\n\n    return app\n";
+        let outcome = crate::engine::lint_source(&rules, Lang::Python, "app.py", text);
+        let flow = outcome
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "sql-injection")
+            .expect("a sql-injection finding");
+        assert_eq!(flow.span.start.line, 9);
+        assert!(
+            flow.trace
+                .iter()
+                .any(|s| s.label.contains("handler parameter `name`")),
+            "{:?}",
+            flow.trace
+        );
     }
 }

@@ -357,21 +357,23 @@ impl<'a> Compiler<'a> {
             .iter()
             .filter(|lang| self.only.is_none_or(|only| only.contains(lang)))
             .map(|&lang| {
-                let lists =
-                    |own: &TaintMatchers, of_lib: fn(&TaintLibraryFile) -> &TaintMatchers| {
-                        let mut all = vec![yaml_anchors(own, lang)];
-                        all.extend(
-                            libraries
-                                .values()
-                                .map(|l| yaml_anchors(of_lib(&l.file), lang)),
-                        );
-                        all.into_iter().try_fold(Vec::new(), |mut acc, a| {
-                            acc.extend(a?);
-                            Some(acc)
-                        })
-                    };
-                let sinks = lists(&t.sinks, |f| &f.sinks);
-                let sources = lists(&t.sources, |f| &f.sources);
+                let lists = |own: &TaintMatchers,
+                             of_lib: fn(&TaintLibraryFile) -> &TaintMatchers,
+                             values_only: bool| {
+                    let mut all = vec![yaml_anchors(own, lang, values_only)];
+                    all.extend(
+                        libraries
+                            .values()
+                            .map(|l| yaml_anchors(of_lib(&l.file), lang, values_only)),
+                    );
+                    all.into_iter().try_fold(Vec::new(), |mut acc, a| {
+                        acc.extend(a?);
+                        Some(acc)
+                    })
+                };
+                let sinks = lists(&t.sinks, |f| &f.sinks, false);
+                let sources = lists(&t.sources, |f| &f.sources, false);
+                let value_sources = lists(&t.sources, |f| &f.sources, true);
                 let (origin, text, file, libraries) = (
                     origin.clone(),
                     text.clone(),
@@ -380,8 +382,7 @@ impl<'a> Compiler<'a> {
                 );
                 TaintSlot::lazy(
                     lang,
-                    sinks,
-                    sources,
+                    [sinks, sources, value_sources],
                     Box::new(move || {
                         let spec = file.taint.as_ref()?;
                         let only = [lang];
@@ -1319,8 +1320,9 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
 }
 
 /// Anchors of the matchers of one role for `lang`: `None` when one has
-/// none (it can match in any file).
-fn yaml_anchors(matchers: &TaintMatchers, lang: Lang) -> Option<Vec<String>> {
+/// none (it can match in any file). With `values_only`, matchers whose
+/// query captures `@param` (handler parameters) are left out.
+fn yaml_anchors(matchers: &TaintMatchers, lang: Lang, values_only: bool) -> Option<Vec<String>> {
     let mut out = Vec::new();
     for (key, list) in matchers {
         let covers = key
@@ -1331,6 +1333,14 @@ fn yaml_anchors(matchers: &TaintMatchers, lang: Lang) -> Option<Vec<String>> {
             continue;
         }
         for m in list {
+            let query = m.value.query.as_ref().map_or("", |q| q.value.as_str());
+            let captures_param = || {
+                crate::taint::spec::text_captures(query)
+                    .is_some_and(|c| c.iter().any(|n| n == "param"))
+            };
+            if values_only && captures_param() {
+                continue;
+            }
             out.extend(m.value.anchors.clone()?);
         }
     }

@@ -36,9 +36,10 @@ pub struct LangIndex {
     /// Whether each taint entry's sinks and sources have anchors (`false`:
     /// that role can match in any file).
     taint_anchored: Vec<[bool; 2]>,
-    /// Every source anchor of the taint entries, for the data-flow pass to
-    /// skip functions that hold none (`None`: some source has none).
-    taint_source_anchors: Option<AhoCorasick>,
+    /// The taint entries' value-source anchors (sources other than handler
+    /// parameters), for the data-flow pass to skip functions that hold
+    /// none (`None`: some value source has none).
+    taint_value_source_anchors: Option<AhoCorasick>,
     by_kind: Vec<Vec<u32>>,
     any_kind: Vec<u32>,
     /// The anchors of the rules and of the taint entries' sinks and
@@ -222,9 +223,9 @@ impl LangIndex {
                 }
             }
         }
-        let taint_source_anchors = taint
+        let taint_value_source_anchors = taint
             .iter()
-            .map(|t| t.spec.source_anchors.clone())
+            .map(|t| t.spec.value_source_anchors.clone())
             .collect::<Option<Vec<Vec<String>>>>()
             .and_then(|words| AhoCorasick::new(words.concat()).ok());
         let anchor_ids = patterns
@@ -250,7 +251,7 @@ impl LangIndex {
             entries,
             taint,
             taint_anchored,
-            taint_source_anchors,
+            taint_value_source_anchors,
             by_kind,
             any_kind,
             anchors,
@@ -316,10 +317,10 @@ impl LangIndex {
         }
     }
 
-    /// Every source anchor of the taint entries (`None`: some source can
-    /// match without one).
-    pub fn taint_source_anchors(&self) -> Option<&AhoCorasick> {
-        self.taint_source_anchors.as_ref()
+    /// The value-source anchors of the taint entries (`None`: some value
+    /// source can match without one).
+    pub fn taint_value_source_anchors(&self) -> Option<&AhoCorasick> {
+        self.taint_value_source_anchors.as_ref()
     }
 
     /// Entries whose patterns can start at a node of this kind, then those

@@ -274,10 +274,16 @@ struct Analyzer<'a, 'c> {
 pub struct FileFacts<'a> {
     /// Whether an anchor occurs in the file.
     pub anchor_occurs: &'a dyn Fn(&str) -> bool,
-    /// The source anchors of the language's taint rules (`None`: some
-    /// source has none): a function whose text holds none, with no
-    /// tainted parameter or captured variable, cannot produce a flow.
-    pub source_anchors: Option<&'a aho_corasick::AhoCorasick>,
+    /// The anchors of the language's taint sources that match values, not
+    /// handler parameters (`None`: some such source has none): in a
+    /// function whose text holds none, with no tainted parameter or
+    /// captured variable, and no function in it with one, no flow can
+    /// start.
+    pub value_source_anchors: Option<&'a aho_corasick::AhoCorasick>,
+    /// The file's functions (the shape's function kinds) in document
+    /// order, from the main traversal: a function nested in another may
+    /// have parameters that are request data.
+    pub functions: &'a [Node<'a>],
     /// Byte ranges of the taint rules' pattern findings, sorted: the only
     /// places where proving values known changes the result.
     pub watched: &'a [(usize, usize)],
@@ -777,11 +783,35 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     /// be request data; nothing flows back out.
     fn function(&mut self, node: Node<'_>, outer: &State, depth: usize) {
         let mut state = outer.clone();
+        for (param, taint) in self.parameters(node) {
+            let mut names = Vec::new();
+            self.binding_names(param, &mut names, depth);
+            for name in names {
+                if taint.is_clean() && taint.known == 0 {
+                    state.remove(&name);
+                } else {
+                    state.insert(name, taint.clone());
+                }
+            }
+        }
+        if self.nothing_to_find(node, &state) {
+            return;
+        }
+        if let Some(body) = self.kinds.field(node, "body") {
+            self.exec(body, &mut state, depth + 1);
+        }
+    }
+
+    /// A function's parameters, each with its taint: known clean when
+    /// typed with a safe type, request data when a parameter source says
+    /// so.
+    fn parameters<'t>(&mut self, function: Node<'t>) -> Vec<(Node<'t>, Taint)> {
+        let mut out = Vec::new();
         for field in self.shape.parameters {
-            let Some(params) = self.kinds.field(node, field) else {
+            let Some(params) = self.kinds.field(function, field) else {
                 continue;
             };
-            let list: Vec<Node<'_>> = if params.kind().ends_with("parameters") {
+            let list: Vec<Node<'t>> = if params.kind().ends_with("parameters") {
                 let mut cursor = params.walk();
                 params.named_children(&mut cursor).collect()
             } else {
@@ -797,37 +827,47 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 } else {
                     self.param_source(param)
                 };
-                let mut names = Vec::new();
-                self.binding_names(param, &mut names, depth);
-                for name in names {
-                    if taint.is_clean() && taint.known == 0 {
-                        state.remove(&name);
-                    } else {
-                        state.insert(name, taint.clone());
-                    }
-                }
+                out.push((param, taint));
             }
         }
-        if self.nothing_to_find(node, &state) {
-            return;
-        }
-        if let Some(body) = self.kinds.field(node, "body") {
-            self.exec(body, &mut state, depth + 1);
-        }
+        out
     }
 
     /// Whether analysing `function` cannot change the result: nothing in
-    /// its state is tainted, its text holds no source anchor, and no
-    /// pattern finding of a taint rule lies in it to be proven harmless.
-    fn nothing_to_find(&self, function: Node<'_>, state: &State) -> bool {
-        let Some(anchors) = self.file.source_anchors else {
+    /// its state is tainted, its text holds no value-source anchor, no
+    /// function nested in it has a parameter that is request data, and
+    /// no pattern finding of a taint rule lies in it to be proven harmless.
+    fn nothing_to_find(&mut self, function: Node<'_>, state: &State) -> bool {
+        let Some(anchors) = self.file.value_source_anchors else {
             return false;
         };
         let (start, end) = (function.start_byte(), function.end_byte());
         let watched = self.file.watched.iter().any(|&(s, e)| s < end && e > start);
-        !watched
-            && state.values().all(Taint::is_clean)
-            && !anchors.is_match(self.ctx.source.get(start..end).unwrap_or_default())
+        if watched
+            || !state.values().all(Taint::is_clean)
+            || anchors.is_match(self.ctx.source.get(start..end).unwrap_or_default())
+        {
+            return false;
+        }
+        if self.tables.param_sources.is_empty() {
+            return true;
+        }
+        // The functions inside it, from the main traversal's list, which
+        // must hold this one.
+        let functions = self.file.functions;
+        let at = functions.partition_point(|f| f.start_byte() < start);
+        if functions.get(at).is_none_or(|f| f.id() != function.id()) {
+            return false;
+        }
+        let nested = functions[at + 1..]
+            .iter()
+            .take_while(|f| f.start_byte() < end);
+        for &inner in nested {
+            if self.parameters(inner).iter().any(|(_, t)| !t.is_clean()) {
+                return false;
+            }
+        }
+        true
     }
 
     fn param_source(&mut self, param: Node<'_>) -> Taint {
@@ -841,6 +881,10 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             if matcher.matches(param, self.ctx) {
                 mask |= bits;
             }
+        }
+        if mask == 0 {
+            // Most parameters: no path label to format.
+            return Taint::default();
         }
         Taint::source(
             mask,

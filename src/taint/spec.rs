@@ -218,6 +218,10 @@ pub struct TaintSlot {
     /// Sink and source anchors (`None`: some matcher has none).
     pub sink_anchors: Option<Vec<String>>,
     pub source_anchors: Option<Vec<String>>,
+    /// The anchors of the sources that match values rather than handler
+    /// parameters (`@param`): taint can only arise in code whose text
+    /// holds one of these, or in a function with a tainted parameter.
+    pub value_source_anchors: Option<Vec<String>>,
     cell: std::sync::OnceLock<Option<LanguageTaint>>,
     pending: Option<PendingTaint>,
 }
@@ -231,6 +235,7 @@ impl TaintSlot {
             lang: spec.lang,
             sink_anchors: spec.sink_anchors(),
             source_anchors: spec.source_anchors(),
+            value_source_anchors: spec.value_source_anchors(),
             cell,
             pending: None,
         };
@@ -238,16 +243,15 @@ impl TaintSlot {
         slot
     }
 
-    pub fn lazy(
-        lang: Lang,
-        sink_anchors: Option<Vec<String>>,
-        source_anchors: Option<Vec<String>>,
-        compile: PendingTaint,
-    ) -> TaintSlot {
+    /// `anchors` are the sink, source and value-source anchors, as in
+    /// the fields of the same names.
+    pub fn lazy(lang: Lang, anchors: [Option<Vec<String>>; 3], compile: PendingTaint) -> TaintSlot {
+        let [sink_anchors, source_anchors, value_source_anchors] = anchors;
         TaintSlot {
             lang,
             sink_anchors,
             source_anchors,
+            value_source_anchors,
             cell: std::sync::OnceLock::new(),
             pending: Some(compile),
         }
@@ -286,11 +290,19 @@ impl LanguageTaint {
     pub fn source_anchors(&self) -> Option<Vec<String>> {
         anchors_of(&self.roles.sources)
     }
+
+    /// Anchors of the sources that do not capture `@param`, or `None`
+    /// when one of those has none.
+    pub fn value_source_anchors(&self) -> Option<Vec<String>> {
+        anchors_of(self.roles.sources.iter().filter(|m| !m.captures("param")))
+    }
 }
 
 /// The union of the matchers' anchors; `None` when one has none, as that
 /// one can match in any file.
-fn anchors_of(matchers: &[Arc<TaintMatcher>]) -> Option<Vec<String>> {
+fn anchors_of<'m>(
+    matchers: impl IntoIterator<Item = &'m Arc<TaintMatcher>>,
+) -> Option<Vec<String>> {
     let mut out = Vec::new();
     for m in matchers {
         if m.anchors.is_empty() {
