@@ -609,12 +609,11 @@ fn cmd_tree(path: &std::path::Path) -> i32 {
         return EXIT_ERROR;
     };
     let mut out = String::new();
-    let mut cursor = tree.walk();
-    let mut depth = 0usize;
+    let mut walk = crate::lang::preorder::Preorder::new(tree.root_node());
     loop {
-        let node = cursor.node();
+        let node = walk.node();
         if node.is_named() {
-            let field = cursor
+            let field = walk
                 .field_name()
                 .map(|f| format!("{f}: "))
                 .unwrap_or_default();
@@ -636,22 +635,12 @@ fn cmd_tree(path: &std::path::Path) -> i32 {
                 node.kind(),
                 pos.row + 1,
                 pos.column + 1,
-                indent = depth * 2
+                indent = walk.depth() * 2
             ));
         }
-        if cursor.goto_first_child() {
-            depth += 1;
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                let _ = std::io::stdout().write_all(out.as_bytes());
-                return EXIT_CLEAN;
-            }
-            depth -= 1;
+        if !walk.next(true) {
+            let _ = std::io::stdout().write_all(out.as_bytes());
+            return EXIT_CLEAN;
         }
     }
 }

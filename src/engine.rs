@@ -6,6 +6,7 @@ use crate::diagnostic::{
     fingerprint, line_start_before, shorten, Finding, Fix, LineIndex, Notice, NoticeKind, TraceStep,
 };
 use crate::lang::kind_set::KindSet;
+use crate::lang::preorder::Preorder;
 use crate::lang::Lang;
 use crate::matcher::{node_text, Captures, MatchContext};
 use crate::rule::compile::placeholder_regex;
@@ -402,12 +403,12 @@ fn traverse<'t>(
     let mut findings = Vec::new();
     let mut function_nodes = Vec::new();
     let mut seen: FxHashSet<(usize, usize, usize)> = FxHashSet::default();
-    let mut cursor = root.walk();
+    let mut walk = Preorder::new(root);
     let mut visited: u32 = 0;
     // Captures of the groups of identically written matchers at this node.
     let mut shared: Vec<(u32, Vec<Captures<'_>>)> = Vec::new();
     loop {
-        let node = cursor.node();
+        let node = walk.node();
         shared.clear();
         visited = visited.wrapping_add(1);
         if visited.is_multiple_of(DEADLINE_CHECK_INTERVAL)
@@ -497,19 +498,11 @@ fn traverse<'t>(
                 });
             }
         }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return Some(Traversed {
-                    findings,
-                    functions: function_nodes,
-                });
-            }
+        if !walk.next(true) {
+            return Some(Traversed {
+                findings,
+                functions: function_nodes,
+            });
         }
     }
 }

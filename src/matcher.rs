@@ -6,6 +6,7 @@
 //! over the matcher itself, whose depth is fixed by the rule file.
 
 use crate::lang::kind_set::KindSet;
+use crate::lang::preorder::Preorder;
 use crate::lang::LanguageInfo;
 use crate::query::CompiledQuery;
 use crate::rule::literals::TextLiterals;
@@ -367,12 +368,12 @@ impl Relation {
         occurrences: Option<&[(usize, usize)]>,
         ctx: &mut MatchContext<'_>,
     ) -> bool {
-        let mut cursor = node.walk();
-        if !cursor.goto_first_child() {
+        let mut walk = Preorder::new(node);
+        if !walk.next(true) {
             return false;
         }
         loop {
-            let current = cursor.node();
+            let current = walk.node();
             let worth = occurrences.is_none_or(|o| holds_occurrence(o, current.byte_range()));
             if worth && self.target.matches(current, ctx) {
                 return true;
@@ -382,16 +383,8 @@ impl Relation {
                     .stop_by
                     .as_ref()
                     .is_some_and(|s| s.matches(current, ctx));
-            if !stop && cursor.goto_first_child() {
-                continue;
-            }
-            loop {
-                if cursor.goto_next_sibling() {
-                    break;
-                }
-                if !cursor.goto_parent() || cursor.node() == node {
-                    return false;
-                }
+            if !walk.next(!stop) {
+                return false;
             }
         }
     }
@@ -461,25 +454,14 @@ pub fn node_text<'s>(node: Node<'_>, source: &'s str) -> &'s str {
 /// Whether a node is a compile-time constant: all its named descendants
 /// (itself included) are of the language's constant kinds.
 pub fn is_constant(node: Node<'_>, lang: &LanguageInfo) -> bool {
-    let mut cursor = node.walk();
+    let mut walk = Preorder::new(node);
     loop {
-        let current = cursor.node();
+        let current = walk.node();
         if current.is_named() && !lang.constant_kinds.contains(&current.kind()) {
             return false;
         }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.node() == node {
-                return true;
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return true;
-            }
+        if !walk.next(true) {
+            return true;
         }
     }
 }

@@ -5,6 +5,7 @@
 
 mod javascript;
 pub mod kind_set;
+pub mod preorder;
 mod python;
 mod rust;
 mod typescript;
@@ -99,16 +100,11 @@ impl fmt::Display for Lang {
 /// that check a property at each node of a sample.
 #[cfg(test)]
 pub fn all_nodes(root: tree_sitter::Node<'_>) -> Vec<tree_sitter::Node<'_>> {
-    let (mut nodes, mut cursor) = (Vec::new(), root.walk());
+    let (mut nodes, mut walk) = (Vec::new(), preorder::Preorder::new(root));
     loop {
-        nodes.push(cursor.node());
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                return nodes;
-            }
+        nodes.push(walk.node());
+        if !walk.next(true) {
+            return nodes;
         }
     }
 }

@@ -10,6 +10,7 @@
 //! copy each. Text predicates are checked last, on those.
 
 use super::{Atom, Elem, NodeTest, Program, Quantifier, Seq, TextPredicate};
+use crate::lang::preorder::Siblings;
 use crate::matcher::Captures;
 use std::cell::{Cell, RefCell};
 use std::num::NonZeroU16;
@@ -241,12 +242,13 @@ fn kids(node: Node<'_>) -> Vec<Kid<'_>> {
     let mut cursor = node.walk();
     let mut out = Vec::with_capacity(node.child_count() as usize);
     if cursor.goto_first_child() {
+        let mut siblings = Siblings::of(node);
         loop {
             out.push(Kid {
                 node: cursor.node(),
                 field: cursor.field_id(),
             });
-            if !cursor.goto_next_sibling() {
+            if !siblings.advance(&mut cursor) {
                 break;
             }
         }

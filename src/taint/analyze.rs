@@ -16,6 +16,7 @@
 use super::shape::{shape, shape_kinds, Binding, Loop, Shape, ShapeKinds};
 use super::spec::{LanguageTaint, TaintMatcher};
 use crate::diagnostic::shorten;
+use crate::lang::preorder::Siblings;
 use crate::lang::Lang;
 use crate::matcher::{node_text, MatchContext};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -411,10 +412,11 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         let mut arms_from: Option<State> = None;
         let mut arm_states: Vec<State> = Vec::new();
         let mut cursor = node.walk();
+        let mut siblings = Siblings::of(node);
         let mut more = cursor.goto_first_child();
         while more {
             let child = cursor.node();
-            more = cursor.goto_next_sibling();
+            more = siblings.advance(&mut cursor);
             if !child.is_named() {
                 continue;
             }
@@ -559,6 +561,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         if !cursor.goto_first_child() {
             return;
         }
+        let mut siblings = Siblings::of(node);
         loop {
             let child = cursor.node();
             // `{ key: name }` binds its value; elsewhere `value` is a default.
@@ -569,7 +572,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             if child.is_named() && !skip {
                 self.binding_names(child, out, depth + 1);
             }
-            if !cursor.goto_next_sibling() {
+            if !siblings.advance(&mut cursor) {
                 break;
             }
         }
@@ -1070,12 +1073,13 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             // A leaf needs no cursor (creating one allocates).
             if node.child_count() > 0 {
                 let mut cursor = node.walk();
+                let mut siblings = Siblings::of(node);
                 let mut more = cursor.goto_first_child();
                 while more {
                     let child = cursor.node();
                     let is_name =
                         self.kinds.is_name_field(kind_id, cursor.field_id()) || Some(child) == test;
-                    more = cursor.goto_next_sibling();
+                    more = siblings.advance(&mut cursor);
                     if child.is_named() && !is_name {
                         let t = self.eval(child, state, depth + 1);
                         out.union(&t);
