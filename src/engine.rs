@@ -8,7 +8,7 @@ use crate::diagnostic::{
 use crate::lang::kind_set::KindSet;
 use crate::lang::preorder::Preorder;
 use crate::lang::Lang;
-use crate::matcher::{node_text, Captures, MatchContext};
+use crate::matcher::{node_text, Ancestry, Captures, MatchContext};
 use crate::rule::compile::placeholder_regex;
 use crate::rule::index::{LangIndex, Live, RuleSet};
 use crate::rule::meta::{BLANKET_SUPPRESSION, UNUSED_SUPPRESSION};
@@ -124,6 +124,7 @@ pub fn lint_source_within(
                     cursor: &mut cursor,
                     memo: FxHashMap::default(),
                     root,
+                    ancestry: Ancestry::default(),
                 };
                 let lines = LineIndex::new(source);
                 // The data-flow pass needs the file's functions: the one

@@ -29,6 +29,8 @@ pub struct MatchContext<'a> {
     pub memo: FxHashMap<(usize, usize), bool>,
     /// The file's root, from which ancestors are found going down.
     pub root: Node<'a>,
+    /// The ancestors last found, reused for the next node's.
+    pub ancestry: Ancestry<'a>,
 }
 
 /// A tree-sitter query plus constraints on its captures.
@@ -341,12 +343,15 @@ impl Relation {
                 None
             }
         };
-        if let Some(ancestors) = ancestors(ctx.root, node) {
-            return ancestors
-                .into_iter()
-                .rev()
-                .find_map(|a| test(a, ctx))
-                .unwrap_or(false);
+        // Taken out of the context while the ancestors are tested: a
+        // relation nested in the target may use the context's own.
+        let mut ancestry = std::mem::take(&mut ctx.ancestry);
+        let found = ancestry
+            .of(ctx.root, node)
+            .map(|ancestors| ancestors.iter().rev().find_map(|a| test(*a, ctx)));
+        ctx.ancestry = ancestry;
+        if let Some(found) = found {
+            return found.unwrap_or(false);
         }
         let mut current = node.parent();
         while let Some(ancestor) = current {
@@ -390,18 +395,64 @@ impl Relation {
     }
 }
 
-/// The ancestors of `node` under `root`, outermost first, found in one walk
-/// down: tree-sitter's `parent()` itself walks down from the root, so
-/// climbing with it costs the depth squared. `None` when the walk does not
-/// reach `node` (a zero-width node, or one outside `root`).
-fn ancestors<'t>(root: Node<'t>, node: Node<'_>) -> Option<Vec<Node<'t>>> {
-    let mut chain = Vec::new();
-    let mut cursor = root.walk();
-    while cursor.node().id() != node.id() {
-        chain.push(cursor.node());
-        cursor.goto_first_child_for_byte(node.start_byte())?;
+/// The ancestors of the node a relation last asked about, found going
+/// down from the file's root: tree-sitter's `Node::parent()` walks down
+/// from the root itself, so climbing with it costs the depth squared.
+/// Candidates come in traversal order, so the next node's ancestors mostly
+/// begin with the last one's: the walk down starts from the deepest of
+/// those that still encloses the new node.
+#[derive(Default)]
+pub struct Ancestry<'t> {
+    /// The root, the ancestors of the last node, outermost first, and that
+    /// node.
+    chain: Vec<Node<'t>>,
+}
+
+impl<'t> Ancestry<'t> {
+    /// The ancestors of `node` under `root`, outermost first. `None` when
+    /// the walk does not reach `node` (a zero-width node, or one outside
+    /// `root`): the caller climbs instead.
+    fn of(&mut self, root: Node<'t>, node: Node<'_>) -> Option<&[Node<'t>]> {
+        let range = node.byte_range();
+        let kept = self
+            .chain
+            .iter()
+            .take_while(|a| {
+                a.id() != node.id() && a.start_byte() <= range.start && range.end <= a.end_byte()
+            })
+            .count();
+        // A kept node encloses `node`'s range; only a zero-width node at its
+        // edge can do so without being an ancestor, and the walk from the
+        // root sorts that out.
+        self.chain.truncate(kept);
+        if kept == 0 || !self.descend(node) {
+            self.chain.clear();
+            self.chain.push(root);
+            if !self.descend(node) {
+                self.chain.clear();
+                return None;
+            }
+        }
+        self.chain.split_last().map(|(_, ancestors)| ancestors)
     }
-    Some(chain)
+
+    /// Extends the chain from its last node down to `node`.
+    fn descend(&mut self, node: Node<'_>) -> bool {
+        let Some(from) = self.chain.last() else {
+            return false;
+        };
+        let mut cursor = from.walk();
+        while cursor.node().id() != node.id() {
+            if cursor
+                .goto_first_child_for_byte(node.start_byte())
+                .is_none()
+            {
+                return false;
+            }
+            self.chain.push(cursor.node());
+        }
+        true
+    }
 }
 
 /// Whether one of `occurrences` (sorted by start) lies wholly in `range`.
@@ -468,7 +519,7 @@ pub fn is_constant(node: Node<'_>, lang: &LanguageInfo) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::ancestors;
+    use super::Ancestry;
     use crate::lang::Lang;
 
     /// Every node's ancestors, outermost first, by climbing with `parent()`.
@@ -504,20 +555,33 @@ mod tests {
             let tree = crate::engine::parse(lang, text).expect("parses");
             let root = tree.root_node();
             let nodes = crate::lang::all_nodes(root);
-            let mut found = 0;
-            for node in &nodes {
-                // `None` sends the caller back to climbing: allowed, but
-                // only for zero-width nodes.
-                match ancestors(root, *node) {
-                    Some(chain) => {
-                        let ids: Vec<usize> = chain.iter().map(|n| n.id()).collect();
-                        assert_eq!(ids, climbed(*node), "{lang:?} {}", node.kind());
-                        found += 1;
+            // In traversal order (how candidates come), backwards, and
+            // jumping about, each through one reused `Ancestry`.
+            let n = nodes.len();
+            let orders: [Vec<usize>; 3] = [
+                (0..n).collect(),
+                (0..n).rev().collect(),
+                (0..n).map(|i| i * 7 % n).collect(),
+            ];
+            for order in orders {
+                let mut ancestry = Ancestry::default();
+                let mut found = 0;
+                for node in order.iter().map(|&i| nodes[i]) {
+                    // `None` sends the caller back to climbing: allowed,
+                    // but only for zero-width nodes.
+                    match ancestry.of(root, node) {
+                        Some(chain) => {
+                            let ids: Vec<usize> = chain.iter().map(|n| n.id()).collect();
+                            assert_eq!(ids, climbed(node), "{lang:?} {}", node.kind());
+                            found += 1;
+                        }
+                        None => {
+                            assert_eq!(node.start_byte(), node.end_byte(), "{}", node.kind())
+                        }
                     }
-                    None => assert_eq!(node.start_byte(), node.end_byte(), "{}", node.kind()),
                 }
+                assert!(found > 20, "{lang:?}: {found} of {n}");
             }
-            assert!(found > 20, "{lang:?}: {found} of {}", nodes.len());
         }
     }
 }
