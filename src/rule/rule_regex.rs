@@ -18,11 +18,17 @@ use std::sync::{Arc, OnceLock};
 /// (names, strings, one node), so a small cache suffices.
 const CACHE_BYTES: usize = 128 * 1024;
 
+/// A repetition counted past this many times (`[^\n]{1000,}`) gets a
+/// larger cache: [`cache_bytes`].
+const LARGE_COUNT: u32 = 64;
+
 /// A rule regex whose syntax is known to be valid.
 #[derive(Debug)]
 pub struct RuleRegex {
     pattern: String,
     unicode: bool,
+    /// Lazy-DFA cache limit, per thread.
+    cache: usize,
     built: OnceLock<Option<Regex>>,
     /// Words one of which every match contains, if known.
     words: Need,
@@ -43,7 +49,7 @@ impl RuleRegex {
         let built = self.built.get_or_init(|| {
             match regex::RegexBuilder::new(&self.pattern)
                 .unicode(self.unicode)
-                .dfa_size_limit(CACHE_BYTES)
+                .dfa_size_limit(self.cache)
                 .build()
             {
                 Ok(re) => Some(re),
@@ -63,10 +69,11 @@ impl RuleRegex {
 pub fn shared(pattern: &str) -> Result<Arc<RuleRegex>, String> {
     static REGEXES: RunMemo<String, Arc<RuleRegex>> = RunMemo::new();
     REGEXES.get_or_try(pattern, || {
-        let (unicode, words) = read(pattern)?;
+        let (unicode, cache, words) = read(pattern)?;
         Ok(Arc::new(RuleRegex {
             pattern: pattern.to_string(),
             unicode,
+            cache,
             built: OnceLock::new(),
             words,
         }))
@@ -74,9 +81,9 @@ pub fn shared(pattern: &str) -> Result<Arc<RuleRegex>, String> {
 }
 
 /// Parses `pattern` as few times as it can: whether it needs Unicode mode
-/// (the note below), an error that reads like the `regex` crate's, and
-/// the words every match contains.
-fn read(pattern: &str) -> Result<(bool, Need), String> {
+/// (the note below), an error that reads like the `regex` crate's,
+/// the lazy-DFA cache it needs, and the words every match contains.
+fn read(pattern: &str) -> Result<(bool, usize, Need), String> {
     let parse = |text: &str, unicode: bool, utf8: bool| {
         regex_syntax::ParserBuilder::new()
             .unicode(unicode)
@@ -109,8 +116,36 @@ fn read(pattern: &str) -> Result<(bool, Need), String> {
         (None, Some(hir)) if body == pattern => Some(hir),
         (None, _) => parse(body, true, true).ok(),
     };
+    let cache = cache_bytes(tree.as_ref().map_or(0, largest_count));
     let words = tree.and_then(|hir| literals::of_regex(&hir, fold_case));
-    Ok((!ascii, words))
+    Ok((!ascii, cache, words))
+}
+
+/// The largest bound of a counted repetition in `hir` (0 without one).
+fn largest_count(hir: &Hir) -> u32 {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) | HirKind::Literal(_) | HirKind::Class(_) => 0,
+        HirKind::Repetition(r) => r.min.max(r.max.unwrap_or(0)).max(largest_count(&r.sub)),
+        HirKind::Capture(c) => largest_count(&c.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => {
+            parts.iter().map(largest_count).max().unwrap_or(0)
+        }
+    }
+}
+
+/// The lazy-DFA cache for `pattern`. An automaton holds a copy of a
+/// counted repetition's body per count (a UTF-8 decoder per character for
+/// `[^\n]{1000,}` in Unicode mode), and below the minimum cache the
+/// automaton needs, the `regex` crate does without the lazy DFA and runs
+/// every search on its slowest engine: 4 % of a JavaScript run, for the
+/// rules' minified-bundle check. 2 KiB per count is twice what the rules'
+/// counted patterns need (a unit test measures it); the memory is only
+/// taken as a search builds states.
+fn cache_bytes(largest_count: u32) -> usize {
+    if largest_count <= LARGE_COUNT {
+        return CACHE_BYTES;
+    }
+    (largest_count as usize * 2048).clamp(CACHE_BYTES, 4 << 20)
 }
 
 /// Whether a pattern parsed over bytes in ASCII mode can only match text,
@@ -147,7 +182,67 @@ fn fits_text(hir: &Hir) -> Option<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::shared;
+    use super::{shared, CACHE_BYTES};
+
+    /// Every string of a YAML value, recursively.
+    fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+
+    /// The least lazy-DFA cache with which the `regex` crate keeps the lazy
+    /// DFA for `pattern`: the larger of its forward and reverse automata's.
+    fn minimum_cache(pattern: &str, unicode: bool) -> usize {
+        use regex_automata::{hybrid, nfa::thompson, util::syntax};
+        [false, true]
+            .into_iter()
+            .map(|reverse| {
+                let nfa = thompson::Compiler::new()
+                    .syntax(syntax::Config::new().unicode(unicode).utf8(true))
+                    .configure(
+                        thompson::Config::new()
+                            .reverse(reverse)
+                            .which_captures(thompson::WhichCaptures::None),
+                    )
+                    .build(pattern)
+                    .expect("compiles");
+                hybrid::dfa::Config::new()
+                    .get_minimum_cache_capacity(&nfa)
+                    .expect("minimum")
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn counted_rule_regexes_get_twice_the_cache_their_lazy_dfa_needs() {
+        let mut counted = Vec::new();
+        for source in crate::rule::load::builtin_sources() {
+            let value: serde_json::Value = serde_saphyr::from_str(&source.text).expect("rule YAML");
+            let mut texts = Vec::new();
+            strings(&value, &mut texts);
+            for text in texts {
+                let Ok(re) = shared(&text) else { continue };
+                if re.cache > CACHE_BYTES {
+                    let needed = minimum_cache(&text, re.unicode);
+                    assert!(
+                        re.cache >= 2 * needed,
+                        "{text}: {} < 2 × {needed}",
+                        re.cache
+                    );
+                    counted.push(text);
+                }
+            }
+        }
+        // `^[^\n]{1000,}$` (minified bundles) and `^[^\n]{400}`.
+        assert!(counted.len() >= 2, "{counted:?}");
+        // Without a large count, the usual cache.
+        assert_eq!(shared("^a{3,64}$").expect("valid").cache, CACHE_BYTES);
+    }
 
     #[test]
     fn ascii_patterns_match_ascii_only_unless_they_need_unicode() {
