@@ -409,11 +409,15 @@ pub struct Ancestry<'t> {
 }
 
 impl<'t> Ancestry<'t> {
-    /// The ancestors of `node` under `root`, outermost first. `None` when
-    /// the walk does not reach `node` (a zero-width node, or one outside
-    /// `root`): the caller climbs instead.
+    /// The ancestors of `node` under `root`, outermost first (one
+    /// `Ancestry` serves one tree). `None` for a zero-width node, which a
+    /// walk down by byte offset never reaches (`goto_first_child_for_byte`
+    /// picks a child that ends after the offset): the caller climbs instead.
     fn of(&mut self, root: Node<'t>, node: Node<'_>) -> Option<&[Node<'t>]> {
         let range = node.byte_range();
+        if range.is_empty() {
+            return None;
+        }
         let kept = self
             .chain
             .iter()
@@ -421,9 +425,10 @@ impl<'t> Ancestry<'t> {
                 a.id() != node.id() && a.start_byte() <= range.start && range.end <= a.end_byte()
             })
             .count();
-        // A kept node encloses `node`'s range; only a zero-width node at its
-        // edge can do so without being an ancestor, and the walk from the
-        // root sorts that out.
+        // A kept node encloses `node`'s range and is not `node`, so it is an
+        // ancestor: sibling subtrees with width do not overlap, and a
+        // descendant of `node` would have `node` before it in the chain.
+        // The walk from the root is only a safeguard.
         self.chain.truncate(kept);
         if kept == 0 || !self.descend(node) {
             self.chain.clear();

@@ -44,7 +44,8 @@ impl<'t> Preorder<'t> {
     }
 
     /// Moves to the next node in pre-order, entering the current node's
-    /// children only when `descend` is true. False once the walk is over.
+    /// children only when `descend` is true. False once the walk is over
+    /// (the walk is then back at its root; do not call it again).
     #[inline]
     pub fn next(&mut self, descend: bool) -> bool {
         if descend {
@@ -103,10 +104,18 @@ mod tests {
 
     /// Every node of the tree, by tree-sitter's own sibling steps.
     fn naive_walk(root: tree_sitter::Node<'_>) -> Vec<(usize, tree_sitter::Node<'_>)> {
+        naive_walk_skipping(root, |_| false)
+    }
+
+    /// The same, not entering the nodes `skip` picks.
+    fn naive_walk_skipping(
+        root: tree_sitter::Node<'_>,
+        skip: impl Fn(tree_sitter::Node<'_>) -> bool,
+    ) -> Vec<(usize, tree_sitter::Node<'_>)> {
         let (mut nodes, mut cursor, mut depth) = (Vec::new(), root.walk(), 0);
         loop {
             nodes.push((depth, cursor.node()));
-            if cursor.goto_first_child() {
+            if !skip(cursor.node()) && cursor.goto_first_child() {
                 depth += 1;
                 continue;
             }
@@ -158,6 +167,18 @@ mod tests {
             }
             assert_eq!(seen, expected, "{lang:?}: {text}");
             checked += seen.len();
+            // From inner nodes (as `has:` walks start), not entering some
+            // of the nodes on the way.
+            let skip = |n: tree_sitter::Node<'_>| n.start_byte().is_multiple_of(3);
+            for (_, start) in expected.iter().step_by(5) {
+                let expected = naive_walk_skipping(*start, skip);
+                let mut walk = Preorder::new(*start);
+                let mut seen = vec![(walk.depth(), walk.node())];
+                while walk.next(!skip(walk.node())) {
+                    seen.push((walk.depth(), walk.node()));
+                }
+                assert_eq!(seen, expected, "{lang:?} from {}", start.kind());
+            }
         }
         assert!(checked > 10_000, "only {checked} nodes compared");
     }

@@ -18,8 +18,8 @@ use std::sync::{Arc, OnceLock};
 /// (names, strings, one node), so a small cache suffices.
 const CACHE_BYTES: usize = 128 * 1024;
 
-/// A repetition counted past this many times (`[^\n]{1000,}`) gets a
-/// larger cache: [`cache_bytes`].
+/// A pattern whose counted repetitions make more copies than this
+/// (`[^\n]{1000,}`) gets a larger cache: [`cache_bytes`].
 const LARGE_COUNT: u32 = 64;
 
 /// A rule regex whose syntax is known to be valid.
@@ -116,20 +116,31 @@ fn read(pattern: &str) -> Result<(bool, usize, Need), String> {
         (None, Some(hir)) if body == pattern => Some(hir),
         (None, _) => parse(body, true, true).ok(),
     };
-    let cache = cache_bytes(tree.as_ref().map_or(0, largest_count));
+    let cache = cache_bytes(tree.as_ref().map_or(0, counted_copies));
     let words = tree.and_then(|hir| literals::of_regex(&hir, fold_case));
     Ok((!ascii, cache, words))
 }
 
-/// The largest bound of a counted repetition in `hir` (0 without one).
-fn largest_count(hir: &Hir) -> u32 {
+/// How many copies of counted parts the automaton of `hir` holds, about:
+/// the bounds of counted repetitions, multiplied when nested
+/// (`(?:[^\n]{100}){20}`: 2,000) and added up side by side (0 without a
+/// count).
+fn counted_copies(hir: &Hir) -> u32 {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) | HirKind::Literal(_) | HirKind::Class(_) => 0,
-        HirKind::Repetition(r) => r.min.max(r.max.unwrap_or(0)).max(largest_count(&r.sub)),
-        HirKind::Capture(c) => largest_count(&c.sub),
-        HirKind::Concat(parts) | HirKind::Alternation(parts) => {
-            parts.iter().map(largest_count).max().unwrap_or(0)
+        HirKind::Repetition(r) => {
+            let (bound, inner) = (r.min.max(r.max.unwrap_or(0)), counted_copies(&r.sub));
+            // `*`, `+` and `?` make no copies worth counting.
+            if bound <= 1 {
+                inner
+            } else {
+                bound.saturating_mul(inner.max(1))
+            }
         }
+        HirKind::Capture(c) => counted_copies(&c.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => parts
+            .iter()
+            .fold(0u32, |sum, part| sum.saturating_add(counted_copies(part))),
     }
 }
 
@@ -140,12 +151,15 @@ fn largest_count(hir: &Hir) -> u32 {
 /// every search on its slowest engine: 4 % of a JavaScript run, for the
 /// rules' minified-bundle check. 2 KiB per count is twice what the rules'
 /// counted patterns need (a unit test measures it); the memory is only
-/// taken as a search builds states.
-fn cache_bytes(largest_count: u32) -> usize {
-    if largest_count <= LARGE_COUNT {
+/// taken as a search builds states. Past 4 MiB (about 2,000 counts) a
+/// pattern is left to the slower engines.
+fn cache_bytes(copies: u32) -> usize {
+    if copies <= LARGE_COUNT {
         return CACHE_BYTES;
     }
-    (largest_count as usize * 2048).clamp(CACHE_BYTES, 4 << 20)
+    (copies as usize)
+        .saturating_mul(2048)
+        .clamp(CACHE_BYTES, 4 << 20)
 }
 
 /// Whether a pattern parsed over bytes in ASCII mode can only match text,
@@ -203,11 +217,14 @@ mod tests {
             .map(|reverse| {
                 let nfa = thompson::Compiler::new()
                     .syntax(syntax::Config::new().unicode(unicode).utf8(true))
-                    .configure(
-                        thompson::Config::new()
-                            .reverse(reverse)
-                            .which_captures(thompson::WhichCaptures::None),
-                    )
+                    // As the `regex` crate builds them: captures forward only.
+                    .configure(thompson::Config::new().reverse(reverse).which_captures(
+                        if reverse {
+                            thompson::WhichCaptures::None
+                        } else {
+                            thompson::WhichCaptures::All
+                        },
+                    ))
                     .build(pattern)
                     .expect("compiles");
                 hybrid::dfa::Config::new()
@@ -240,8 +257,24 @@ mod tests {
         }
         // `^[^\n]{1000,}$` (minified bundles) and `^[^\n]{400}`.
         assert!(counted.len() >= 2, "{counted:?}");
-        // Without a large count, the usual cache.
+        // Without a large count, the usual cache; nested counts multiply,
+        // counts side by side add up.
         assert_eq!(shared("^a{3,64}$").expect("valid").cache, CACHE_BYTES);
+        assert_eq!(
+            shared("^(?:a+b*){3,64}$").expect("valid").cache,
+            CACHE_BYTES
+        );
+        for (pattern, copies) in [
+            (r"(?:[^\n]{100}){20}", 2000),
+            (r"[^\n]{500}x[^\n]{300}", 800),
+        ] {
+            let re = shared(pattern).expect("valid");
+            assert_eq!(re.cache, copies * 2048, "{pattern}");
+            assert!(
+                re.cache >= 2 * minimum_cache(pattern, re.unicode),
+                "{pattern}"
+            );
+        }
     }
 
     #[test]
