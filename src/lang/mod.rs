@@ -109,6 +109,28 @@ pub fn all_nodes(root: tree_sitter::Node<'_>) -> Vec<tree_sitter::Node<'_>> {
     }
 }
 
+/// The fixture files of `lang` (path, text), sorted by path: samples for
+/// tests that check a property over real code.
+#[cfg(test)]
+pub fn fixture_files(lang: Lang) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("fixtures dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if Lang::from_path(&path) == Some(lang) {
+                let text = std::fs::read_to_string(&path).expect("fixture text");
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -129,23 +129,13 @@ mod tests {
     }
 
     fn samples() -> Vec<(Lang, String)> {
-        let mut samples = Vec::new();
-        for (dir, lang) in [
-            ("python", Lang::Python),
-            ("javascript", Lang::JavaScript),
-            ("typescript", Lang::TypeScript),
-            ("rust", Lang::Rust),
-        ] {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("fixtures")
-                .join(dir);
-            for entry in std::fs::read_dir(path).expect("fixture directory") {
-                let path = entry.expect("entry").path();
-                if let Ok(text) = std::fs::read_to_string(&path) {
-                    samples.push((lang, text));
-                }
-            }
-        }
+        let mut samples: Vec<(Lang, String)> = Lang::all()
+            .flat_map(|lang| {
+                crate::lang::fixture_files(lang)
+                    .into_iter()
+                    .map(move |(_, text)| (lang, text))
+            })
+            .collect();
         // Syntax errors and missing nodes: zero-width and error nodes.
         samples.push((Lang::Python, "def f(:\n  x = [1, 2\n".into()));
         samples.push((Lang::Rust, "fn f( { let x = ; }".into()));

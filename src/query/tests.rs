@@ -3,10 +3,9 @@
 //! with the same captures in the same order.
 
 use super::{CompiledQuery, Program};
-use crate::lang::Lang;
+use crate::lang::{fixture_files, Lang};
 use crate::matcher::Captures;
 use crate::rule::load::{builtin_sources, compile_all};
-use std::path::Path;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Parser, Query, QueryCursor};
 
@@ -40,25 +39,6 @@ fn by_tree_sitter<'t>(
         ));
     }
     normalise(found)
-}
-
-fn fixture_files(lang: Lang) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut dirs = vec![root];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("fixtures dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if Lang::from_path(&path) == Some(lang) {
-                let text = std::fs::read_to_string(&path).expect("fixture text");
-                out.push((path.display().to_string(), text));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
