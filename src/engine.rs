@@ -9,6 +9,7 @@ use crate::lang::kind_set::KindSet;
 use crate::lang::preorder::Preorder;
 use crate::lang::Lang;
 use crate::matcher::{node_text, Ancestry, Captures, MatchContext};
+use crate::query::ChildLists;
 use crate::rule::compile::placeholder_regex;
 use crate::rule::index::{LangIndex, Live, RuleSet};
 use crate::rule::meta::{BLANKET_SUPPRESSION, UNUSED_SUPPRESSION};
@@ -125,6 +126,7 @@ pub fn lint_source_within(
                     memo: FxHashMap::default(),
                     root,
                     ancestry: Ancestry::default(),
+                    kids: ChildLists::default(),
                 };
                 let lines = LineIndex::new(source);
                 // The data-flow pass needs the file's functions: the one
@@ -264,16 +266,16 @@ fn suppression_findings(
 /// Findings of the rules' taint sections (the data-flow pass); `None` when
 /// the deadline passed.
 #[allow(clippy::too_many_arguments)]
-fn taint_findings(
+fn taint_findings<'t>(
     rules: &RuleSet,
     index: &LangIndex,
     live: &Live,
     lang: Lang,
-    ctx: &mut MatchContext<'_>,
+    ctx: &mut MatchContext<'t>,
     lines: &LineIndex<'_>,
     deadline: Option<Instant>,
     pattern_findings: &[Finding],
-    functions: &[Node<'_>],
+    functions: &[Node<'t>],
 ) -> Option<TaintOutcome> {
     let entries: Vec<_> = index
         .taint
@@ -443,7 +445,7 @@ fn traverse<'t>(
             let Some(matcher) = entry.matcher.compiled() else {
                 continue;
             };
-            let run = |ctx: &mut MatchContext<'_>| {
+            let run = |ctx: &mut MatchContext<'t>| {
                 matcher.matcher.match_captures_checked(node, ctx, checked)
             };
             let found = match index.same_group(i) {

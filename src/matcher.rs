@@ -8,7 +8,7 @@
 use crate::lang::kind_set::KindSet;
 use crate::lang::preorder::Preorder;
 use crate::lang::LanguageInfo;
-use crate::query::CompiledQuery;
+use crate::query::{ChildLists, CompiledQuery};
 use crate::rule::literals::TextLiterals;
 use crate::rule::rule_regex::RuleRegex;
 use rustc_hash::FxHashMap;
@@ -31,6 +31,8 @@ pub struct MatchContext<'a> {
     pub root: Node<'a>,
     /// The ancestors last found, reused for the next node's.
     pub ancestry: Ancestry<'a>,
+    /// The query interpreter's child lists, shared by all rules.
+    pub kids: ChildLists<'a>,
 }
 
 /// A tree-sitter query plus constraints on its captures.
@@ -120,7 +122,7 @@ impl Matcher {
     }
 
     /// Whether `node` matches, ignoring captures.
-    pub fn matches(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
+    pub fn matches<'t>(&self, node: Node<'t>, ctx: &mut MatchContext<'t>) -> bool {
         if self.query.is_some() {
             !self.match_captures(node, ctx).is_empty()
         } else {
@@ -133,7 +135,7 @@ impl Matcher {
     pub fn match_captures<'t>(
         &self,
         node: Node<'t>,
-        ctx: &mut MatchContext<'_>,
+        ctx: &mut MatchContext<'t>,
     ) -> Vec<Captures<'t>> {
         self.match_captures_checked(node, ctx, false)
     }
@@ -143,7 +145,7 @@ impl Matcher {
     pub fn match_captures_checked<'t>(
         &self,
         node: Node<'t>,
-        ctx: &mut MatchContext<'_>,
+        ctx: &mut MatchContext<'t>,
         literals_checked: bool,
     ) -> Vec<Captures<'t>> {
         if self
@@ -168,7 +170,7 @@ impl Matcher {
     /// when the matcher is costly (a query, a regex over the node's text,
     /// relations or composites). Whether a node matches depends only on the
     /// node and the matcher, so the answer can be reused.
-    fn matches_memo(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
+    fn matches_memo<'t>(&self, node: Node<'t>, ctx: &mut MatchContext<'t>) -> bool {
         if !self.kinds.is_empty() && !self.kinds.contains(node.kind_id()) {
             return false;
         }
@@ -208,7 +210,7 @@ impl Matcher {
     }
 
     /// Relations and composites.
-    fn structure_holds(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
+    fn structure_holds<'t>(&self, node: Node<'t>, ctx: &mut MatchContext<'t>) -> bool {
         self.relations.iter().all(|r| r.holds(node, ctx))
             && self.all.iter().all(|m| m.matches(node, ctx))
             && (self.any.is_empty() || self.any.iter().any(|m| m.matches(node, ctx)))
@@ -241,10 +243,15 @@ impl QueryMatcher {
     /// the constraints. Results are collected before returning so the
     /// shared cursor is free for nested matchers. Callers check
     /// [`QueryMatcher::may_match_at`] first.
-    fn matches_at<'t>(&self, node: Node<'t>, ctx: &mut MatchContext<'_>) -> Vec<Captures<'t>> {
+    fn matches_at<'t>(&self, node: Node<'t>, ctx: &mut MatchContext<'t>) -> Vec<Captures<'t>> {
         let mut found = Vec::new();
-        self.query
-            .matches_at(node, ctx.source.as_bytes(), ctx.cursor, &mut found);
+        self.query.matches_at(
+            node,
+            ctx.source.as_bytes(),
+            ctx.cursor,
+            &ctx.kids,
+            &mut found,
+        );
         found
             .into_iter()
             .filter(|(pattern, caps)| {
@@ -300,7 +307,7 @@ impl CaptureConstraint {
 }
 
 impl Relation {
-    fn holds(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
+    fn holds<'t>(&self, node: Node<'t>, ctx: &mut MatchContext<'t>) -> bool {
         match self.kind {
             RelationKind::Inside => self.find_ancestor(node, ctx),
             RelationKind::NotInside => !self.find_ancestor(node, ctx),
@@ -312,7 +319,7 @@ impl Relation {
     /// Whether a descendant matches the target. With target literals, only
     /// the subtrees whose text holds a whole occurrence of one are visited
     /// (a matching node's text holds one), and none when `node`'s has none.
-    fn has_descendant(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
+    fn has_descendant<'t>(&self, node: Node<'t>, ctx: &mut MatchContext<'t>) -> bool {
         let occurrences = match &self.target_literals {
             Some(literals) => {
                 let found =
@@ -329,8 +336,8 @@ impl Relation {
 
     /// Walks up from the parent; the target is tested before `stop-by`, so
     /// `inside: async fn, stop-by: any fn` means "the nearest fn is async".
-    fn find_ancestor(&self, node: Node<'_>, ctx: &mut MatchContext<'_>) -> bool {
-        let test = |ancestor: Node<'_>, ctx: &mut MatchContext<'_>| {
+    fn find_ancestor<'t>(&self, node: Node<'t>, ctx: &mut MatchContext<'t>) -> bool {
+        let test = |ancestor: Node<'t>, ctx: &mut MatchContext<'t>| {
             if self.target.matches_memo(ancestor, ctx) {
                 Some(true)
             } else if self
@@ -367,11 +374,11 @@ impl Relation {
     /// `stop-by` is not entered.
     /// `occurrences` (sorted by start): byte ranges of the target's
     /// literals, outside of which no subtree is visited.
-    fn find_descendant(
+    fn find_descendant<'t>(
         &self,
-        node: Node<'_>,
+        node: Node<'t>,
         occurrences: Option<&[(usize, usize)]>,
-        ctx: &mut MatchContext<'_>,
+        ctx: &mut MatchContext<'t>,
     ) -> bool {
         let mut walk = Preorder::new(node);
         if !walk.next(true) {

@@ -19,6 +19,7 @@
 mod exec;
 mod parse;
 
+pub use exec::ChildLists;
 pub use parse::Unsupported;
 
 use crate::matcher::Captures;
@@ -92,11 +93,12 @@ impl CompiledQuery {
         node: Node<'t>,
         source: &[u8],
         cursor: &mut QueryCursor,
+        kids: &ChildLists<'t>,
         out: &mut Vec<(usize, Captures<'t>)>,
     ) {
         let query = match self {
             CompiledQuery::Interpreted(p) => {
-                if p.matches_at(node, source, out) {
+                if p.matches_at(node, source, kids, out) {
                     return;
                 }
                 match p.fallback() {

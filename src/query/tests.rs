@@ -2,7 +2,7 @@
 //! query, at every node of every fixture file, must give the same matches
 //! with the same captures in the same order.
 
-use super::{CompiledQuery, Program};
+use super::{ChildLists, CompiledQuery, Program};
 use crate::lang::{fixture_files, Lang};
 use crate::matcher::Captures;
 use crate::rule::load::{builtin_sources, compile_all};
@@ -77,11 +77,14 @@ fn interpreter_matches_like_tree_sitter_on_every_fixture() {
         for (path, source) in fixture_files(lang) {
             let tree = parser.parse(&source, None).expect("parse");
             let nodes = crate::lang::all_nodes(tree.root_node());
+            // One per file, as the engine keeps them: lists built for one
+            // query serve the others.
+            let kids = ChildLists::default();
             for (text, program, query) in &queries {
                 for node in &nodes {
                     let expected = by_tree_sitter(query, *node, source.as_bytes(), &mut cursor);
                     let mut found = Vec::new();
-                    assert!(program.matches_at(*node, source.as_bytes(), &mut found));
+                    assert!(program.matches_at(*node, source.as_bytes(), &kids, &mut found));
                     let found = normalise(found);
                     assert_eq!(
                         found,
@@ -109,11 +112,12 @@ fn same_as_tree_sitter(grammar: &tree_sitter::Language, query: &str, source: &st
     let tree = parser.parse(source, None).expect("parse");
     let mut cursor = QueryCursor::new();
     let mut stack = vec![tree.root_node()];
+    let kids = ChildLists::default();
     let mut matched = 0;
     while let Some(node) = stack.pop() {
         let expected = by_tree_sitter(&reference, node, source.as_bytes(), &mut cursor);
         let mut found = Vec::new();
-        compiled.matches_at(node, source.as_bytes(), &mut cursor, &mut found);
+        compiled.matches_at(node, source.as_bytes(), &mut cursor, &kids, &mut found);
         assert_eq!(
             normalise(found),
             expected,

@@ -268,11 +268,11 @@ struct Analyzer<'a, 'c> {
     deadline: Option<Instant>,
     visited: u32,
     timed_out: bool,
-    file: &'a FileFacts<'a>,
+    file: &'a FileFacts<'a, 'c>,
 }
 
 /// What the caller knows of the file from its one scan for anchors.
-pub struct FileFacts<'a> {
+pub struct FileFacts<'a, 't> {
     /// Whether an anchor occurs in the file.
     pub anchor_occurs: &'a dyn Fn(&str) -> bool,
     /// The anchors of the language's taint sources that match values, not
@@ -284,7 +284,7 @@ pub struct FileFacts<'a> {
     /// The file's functions (the shape's function kinds) in document
     /// order, from the main traversal: a function nested in another may
     /// have parameters that are request data.
-    pub functions: &'a [Node<'a>],
+    pub functions: &'a [Node<'t>],
     /// Byte ranges of the taint rules' pattern findings, sorted: the only
     /// places where proving values known changes the result.
     pub watched: &'a [(usize, usize)],
@@ -292,13 +292,13 @@ pub struct FileFacts<'a> {
 
 /// Runs the taint specifications `rules` over the tree at `root`. `None`
 /// when `deadline` passed.
-pub fn analyze(
+pub fn analyze<'t>(
     lang: Lang,
     rules: &[&LanguageTaint],
-    root: Node<'_>,
-    ctx: &mut MatchContext<'_>,
+    root: Node<'t>,
+    ctx: &mut MatchContext<'t>,
     deadline: Option<Instant>,
-    file: &FileFacts<'_>,
+    file: &FileFacts<'_, 't>,
 ) -> Option<Analysis> {
     let mut tables = Tables::default();
     let rules = &rules[..rules.len().min(Mask::BITS as usize)];
@@ -365,7 +365,7 @@ pub fn analyze(
 }
 
 impl<'a, 'c> Analyzer<'a, 'c> {
-    fn text(&self, node: Node<'_>) -> &'c str {
+    fn text(&self, node: Node<'c>) -> &'c str {
         node_text(node, self.ctx.source)
     }
 
@@ -380,7 +380,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     }
 
     /// Executes `node` as code: updates `state` and reports sinks.
-    fn exec(&mut self, node: Node<'_>, state: &mut State, depth: usize) {
+    fn exec(&mut self, node: Node<'c>, state: &mut State, depth: usize) {
         if depth > MAX_DEPTH || !self.tick() {
             return;
         }
@@ -404,7 +404,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     /// Children in order; consecutive arms (`case`, `except`, `catch`) each
     /// run from the state before the first of them, and the results join
     /// with that state (no arm may run).
-    fn sequence(&mut self, node: Node<'_>, state: &mut State, depth: usize) {
+    fn sequence(&mut self, node: Node<'c>, state: &mut State, depth: usize) {
         // Most nodes reached here are leaves: no cursor for them.
         if node.named_child_count() == 0 {
             return;
@@ -439,7 +439,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         }
     }
 
-    fn binding(&mut self, node: Node<'_>, b: &Binding, state: &mut State, depth: usize) {
+    fn binding(&mut self, node: Node<'c>, b: &Binding, state: &mut State, depth: usize) {
         let value = field_or_first(self.kinds, node, b.value);
         let target = if b.target.is_empty() {
             None
@@ -467,10 +467,10 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     /// Binds `taint` (the value of `value`, if known) to the names in `target`.
     fn assign(
         &mut self,
-        target: Node<'_>,
-        value: Option<Node<'_>>,
+        target: Node<'c>,
+        value: Option<Node<'c>>,
         taint: Taint,
-        at: Node<'_>,
+        at: Node<'c>,
         state: &mut State,
         depth: usize,
     ) {
@@ -482,8 +482,8 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             if self.shape.sequences.contains(&kind) && self.shape.sequences.contains(&v.kind()) {
                 let mut tc = target.walk();
                 let mut vc = v.walk();
-                let targets: Vec<Node<'_>> = target.named_children(&mut tc).collect();
-                let values: Vec<Node<'_>> = v.named_children(&mut vc).collect();
+                let targets: Vec<Node<'c>> = target.named_children(&mut tc).collect();
+                let values: Vec<Node<'c>> = v.named_children(&mut vc).collect();
                 if targets.len() == values.len() {
                     for (t, v) in targets.into_iter().zip(values) {
                         let taint = self.eval(v, state, depth + 1);
@@ -519,7 +519,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         }
     }
 
-    fn set(&self, state: &mut State, name: String, taint: &Taint, at: Node<'_>) {
+    fn set(&self, state: &mut State, name: String, taint: &Taint, at: Node<'c>) {
         if taint.is_clean() && taint.known == 0 {
             // Unknown and clean is what an absent name means: keep the
             // state small, as it is cloned at every branch.
@@ -530,7 +530,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         state.insert(name, t);
     }
 
-    fn step(&self, taint: &Taint, at: Node<'_>, name: &str) -> Taint {
+    fn step(&self, taint: &Taint, at: Node<'c>, name: &str) -> Taint {
         if taint.is_clean() {
             return Taint {
                 flows: Vec::new(),
@@ -545,7 +545,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     }
 
     /// Names a pattern or parameter binds (types and defaults skipped).
-    fn binding_names(&self, node: Node<'_>, out: &mut Vec<String>, depth: usize) {
+    fn binding_names(&self, node: Node<'c>, out: &mut Vec<String>, depth: usize) {
         if depth > MAX_DEPTH {
             return;
         }
@@ -581,12 +581,12 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     /// `if`/`elif`/`else` chains: each arm from the state the conditions
     /// before it leave; guards clean variables where they hold; arms that
     /// always leave (return, raise) do not flow on.
-    fn branch(&mut self, node: Node<'_>, state: &mut State, depth: usize) {
+    fn branch(&mut self, node: Node<'c>, state: &mut State, depth: usize) {
         let mut outs: Vec<State> = Vec::new();
         let mut fall = state.clone();
         let mut arm = Some(node);
         let mut cursor = node.walk();
-        let alternatives: Vec<Node<'_>> = node
+        let alternatives: Vec<Node<'c>> = node
             .children_by_field_name("alternative", &mut cursor)
             .collect();
         let mut rest = alternatives.into_iter();
@@ -628,7 +628,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
 
     /// Whether control never continues after `node` (its last statement
     /// returns, raises, breaks or calls a function that does not return).
-    fn exits(&self, node: Node<'_>, depth: usize) -> bool {
+    fn exits(&self, node: Node<'c>, depth: usize) -> bool {
         if depth > MAX_DEPTH {
             return false;
         }
@@ -661,7 +661,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     }
 
     /// Variables an `if` condition proves clean when true / when false.
-    fn guards(&mut self, cond: Node<'_>, depth: usize) -> (Guarded, Guarded) {
+    fn guards(&mut self, cond: Node<'c>, depth: usize) -> (Guarded, Guarded) {
         let mut if_true = Vec::new();
         let mut if_false = Vec::new();
         if self.tables.guards.is_empty() {
@@ -727,7 +727,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     }
 
     /// How a condition node combines its operands.
-    fn connective(&self, node: Node<'_>) -> Connective {
+    fn connective(&self, node: Node<'c>) -> Connective {
         let op = || {
             self.kinds
                 .field(node, "operator")
@@ -748,7 +748,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         }
     }
 
-    fn looped(&mut self, node: Node<'_>, l: &Loop, state: &mut State, depth: usize) {
+    fn looped(&mut self, node: Node<'c>, l: &Loop, state: &mut State, depth: usize) {
         let binding = (!l.binding.is_empty())
             .then(|| self.kinds.field(node, l.binding))
             .flatten();
@@ -757,7 +757,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             .flatten();
         let body = self.kinds.field(node, l.body);
         let mut cursor = node.walk();
-        let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+        let children: Vec<Node<'c>> = node.named_children(&mut cursor).collect();
         for child in children {
             if Some(child) == binding {
                 continue;
@@ -784,7 +784,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
 
     /// A function or closure: parameters shadow the enclosing state and may
     /// be request data; nothing flows back out.
-    fn function(&mut self, node: Node<'_>, outer: &State, depth: usize) {
+    fn function(&mut self, node: Node<'c>, outer: &State, depth: usize) {
         let mut state = outer.clone();
         for (param, taint) in self.parameters(node) {
             let mut names = Vec::new();
@@ -808,13 +808,13 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     /// A function's parameters, each with its taint: known clean when
     /// typed with a safe type, request data when a parameter source says
     /// so.
-    fn parameters<'t>(&mut self, function: Node<'t>) -> Vec<(Node<'t>, Taint)> {
+    fn parameters(&mut self, function: Node<'c>) -> Vec<(Node<'c>, Taint)> {
         let mut out = Vec::new();
         for field in self.shape.parameters {
             let Some(params) = self.kinds.field(function, field) else {
                 continue;
             };
-            let list: Vec<Node<'t>> = if params.kind().ends_with("parameters") {
+            let list: Vec<Node<'c>> = if params.kind().ends_with("parameters") {
                 let mut cursor = params.walk();
                 params.named_children(&mut cursor).collect()
             } else {
@@ -840,7 +840,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     /// its state is tainted, its text holds no value-source anchor, no
     /// function nested in it has a parameter that is request data, and
     /// no pattern finding of a taint rule lies in it to be proven harmless.
-    fn nothing_to_find(&mut self, function: Node<'_>, state: &State) -> bool {
+    fn nothing_to_find(&mut self, function: Node<'c>, state: &State) -> bool {
         let Some(anchors) = self.file.value_source_anchors else {
             return false;
         };
@@ -873,7 +873,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         true
     }
 
-    fn param_source(&mut self, param: Node<'_>) -> Taint {
+    fn param_source(&mut self, param: Node<'c>) -> Taint {
         let mut mask = 0;
         for i in self.tables.param_sources.candidates(param.kind_id()) {
             let (matcher, bits) = &self.tables.param_sources.items[i];
@@ -903,7 +903,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     }
 
     /// Propagators and sinks at `node`, after its children ran.
-    fn after(&mut self, node: Node<'_>, state: &mut State, depth: usize) {
+    fn after(&mut self, node: Node<'c>, state: &mut State, depth: usize) {
         let kind = node.kind_id();
         for i in self.tables.propagators.candidates(kind) {
             let matcher = self.tables.propagators.items[i].0.clone();
@@ -998,7 +998,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     }
 
     /// The taint of the value of expression `node`.
-    fn eval(&mut self, node: Node<'_>, state: &State, depth: usize) -> Taint {
+    fn eval(&mut self, node: Node<'c>, state: &State, depth: usize) -> Taint {
         if depth > MAX_DEPTH {
             return Taint::default();
         }
@@ -1093,7 +1093,7 @@ impl<'a, 'c> Analyzer<'a, 'c> {
     }
 
     /// `format!("{name}")`: inline arguments read variables.
-    fn inline_args(&self, literal: Node<'_>, state: &State, out: &mut Taint) {
+    fn inline_args(&self, literal: Node<'c>, state: &State, out: &mut Taint) {
         let in_macro = literal.parent().is_some_and(|p| p.kind() == "token_tree");
         if !in_macro {
             return;

@@ -140,7 +140,7 @@ impl TaintMatcher {
     pub fn captures_at<'t>(
         &self,
         node: tree_sitter::Node<'t>,
-        ctx: &mut crate::matcher::MatchContext<'_>,
+        ctx: &mut crate::matcher::MatchContext<'t>,
     ) -> Vec<crate::matcher::Captures<'t>> {
         if !self.may_match(node, ctx.source) {
             return Vec::new();
@@ -156,10 +156,10 @@ impl TaintMatcher {
     }
 
     /// Whether the query matches at `node`.
-    pub fn matches(
+    pub fn matches<'t>(
         &self,
-        node: tree_sitter::Node<'_>,
-        ctx: &mut crate::matcher::MatchContext<'_>,
+        node: tree_sitter::Node<'t>,
+        ctx: &mut crate::matcher::MatchContext<'t>,
     ) -> bool {
         !self.captures_at(node, ctx).is_empty()
     }
