@@ -407,6 +407,8 @@ fn traverse<'t>(
     let mut function_nodes = Vec::new();
     let mut seen: FxHashSet<(usize, usize, usize)> = FxHashSet::default();
     let mut walk = Preorder::new(root);
+    // Subtrees that can hold no candidate are not entered (mechanism 24).
+    let entered = index.entered(ctx.source.len());
     let mut visited: u32 = 0;
     // Captures of the groups of identically written matchers at this node.
     let mut shared: Vec<(u32, Vec<Captures<'_>>)> = Vec::new();
@@ -501,7 +503,8 @@ fn traverse<'t>(
                 });
             }
         }
-        if !walk.next(true) {
+        let enter = entered.is_none_or(|k| k.contains(kind)) || node.has_error();
+        if !walk.next(enter) {
             return Some(Traversed {
                 findings,
                 functions: function_nodes,

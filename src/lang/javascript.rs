@@ -23,4 +23,6 @@ pub static JAVASCRIPT: LanguageInfo = LanguageInfo {
     grammar: || tree_sitter_javascript::LANGUAGE.into(),
     line_comment: "//",
     constant_kinds: JS_CONSTANT_KINDS,
+    node_types: tree_sitter_javascript::NODE_TYPES,
+    extra_kinds: &[],
 };

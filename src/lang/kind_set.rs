@@ -59,6 +59,23 @@ impl KindSet {
         }
     }
 
+    /// The set of the given kind ids of `grammar` (ids outside its table,
+    /// as the error node's `u16::MAX`, add nothing).
+    pub fn from_ids(grammar: &Language, ids: &[u16]) -> KindSet {
+        let mut bits = vec![0u64; grammar.node_kind_count().div_ceil(64)];
+        for &id in ids {
+            let id = id as usize;
+            if let Some(word) = bits.get_mut(id / 64) {
+                *word |= 1 << (id % 64);
+            }
+        }
+        KindSet {
+            empty: bits.iter().all(|w| *w == 0),
+            bits,
+            error: false,
+        }
+    }
+
     /// Whether a node of kind `id` is in the set.
     pub fn contains(&self, id: u16) -> bool {
         if id == u16::MAX {

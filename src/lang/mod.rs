@@ -3,6 +3,7 @@
 //! Adding a language means adding one module here with a [`LanguageInfo`],
 //! one entry in [`LANGUAGES`], and the grammar dependency in `Cargo.toml`.
 
+pub mod containment;
 mod javascript;
 pub mod kind_set;
 pub mod preorder;
@@ -37,6 +38,11 @@ pub struct LanguageInfo {
     /// Named node kinds a compile-time constant may consist of. A capture
     /// constrained with `literal: true` must contain only these kinds.
     pub constant_kinds: &'static [&'static str],
+    /// The grammar's `node-types.json`: which kinds hold which.
+    pub node_types: &'static str,
+    /// Kinds that may appear anywhere (comments), for a `node-types.json`
+    /// that does not mark its extras (older grammars).
+    pub extra_kinds: &'static [&'static str],
 }
 
 /// The one table of languages.
@@ -65,6 +71,21 @@ impl Lang {
 
     pub fn name(self) -> &'static str {
         self.info().name
+    }
+
+    /// Which kinds this language's nodes can hold, read once per run
+    /// (`None` when the grammar's description cannot be read).
+    pub fn containment(self) -> Option<&'static containment::Containment> {
+        use std::sync::OnceLock;
+        static READ: [OnceLock<Option<containment::Containment>>; LANGUAGES.len()] =
+            [const { OnceLock::new() }; LANGUAGES.len()];
+        let at = LANGUAGES.iter().position(|l| l.lang == self)?;
+        READ[at]
+            .get_or_init(|| {
+                let info = self.info();
+                containment::Containment::new(&(info.grammar)(), info.node_types, info.extra_kinds)
+            })
+            .as_ref()
     }
 
     /// Languages a rule-file key stands for. `typescript` covers `.tsx` too,

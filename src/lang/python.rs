@@ -22,4 +22,6 @@ pub static PYTHON: LanguageInfo = LanguageInfo {
         "parenthesized_expression",
         "unary_operator",
     ],
+    node_types: tree_sitter_python::NODE_TYPES,
+    extra_kinds: &[],
 };

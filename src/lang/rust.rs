@@ -19,4 +19,6 @@ pub static RUST: LanguageInfo = LanguageInfo {
         "parenthesized_expression",
         "unary_expression",
     ],
+    node_types: tree_sitter_rust::NODE_TYPES,
+    extra_kinds: &[],
 };

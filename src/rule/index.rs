@@ -11,10 +11,12 @@
 use super::occurrences::{FileOccurrences, LiteralIndex};
 use super::schema::{Category, WrittenAs};
 use super::{LanguageMatcher, LoadedRule, Rule};
+use crate::lang::kind_set::KindSet;
 use crate::lang::Lang;
 use aho_corasick::AhoCorasick;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A rule's matcher for one language, with its rule's index.
 pub struct Entry {
@@ -58,7 +60,19 @@ pub struct LangIndex {
     /// The literals each entry's query needs at a node, found per file in
     /// one scan; built with the language's first file.
     literals: std::sync::OnceLock<LiteralIndex>,
+    lang: Lang,
+    /// The kinds below which a candidate or a data-flow function may lie
+    /// (`None`: any kind); built once the language has had
+    /// [`ENTER_AFTER_BYTES`].
+    entered: std::sync::OnceLock<Option<KindSet>>,
+    /// Bytes of the language's files the traversal has asked about.
+    linted: AtomicUsize,
 }
+
+/// Bytes of a language linted before the traversal starts skipping
+/// subtrees: reading the grammar's description costs 4–8 × 10⁶
+/// instructions, which the skipped steps repay after about this much code.
+const ENTER_AFTER_BYTES: usize = 256 * 1024;
 
 /// What one scan of a file found: the entries and taint entries whose
 /// anchors occur, and where the rules' required literals do.
@@ -248,6 +262,9 @@ impl LangIndex {
         }
         LangIndex {
             literals: std::sync::OnceLock::new(),
+            lang,
+            entered: std::sync::OnceLock::new(),
+            linted: AtomicUsize::new(0),
             entries,
             taint,
             taint_anchored,
@@ -325,6 +342,46 @@ impl LangIndex {
 
     /// Entries whose patterns can start at a node of this kind, then those
     /// that can start anywhere.
+    /// The kinds whose nodes the main traversal enters, for a file of
+    /// `bytes`: those that may hold a node some rule starts at, or a
+    /// function the data-flow pass needs (`None`: every kind, as when a
+    /// rule may start anywhere, and for the language's first
+    /// [`ENTER_AFTER_BYTES`], which would not repay reading the grammar's
+    /// description). Only for trees without syntax errors, under which any
+    /// kind may lie.
+    pub fn entered(&self, bytes: usize) -> Option<&KindSet> {
+        if let Some(entered) = self.entered.get() {
+            return entered.as_ref();
+        }
+        if self.linted.fetch_add(bytes, Ordering::Relaxed) + bytes < ENTER_AFTER_BYTES {
+            return None;
+        }
+        self.entered
+            .get_or_init(|| {
+                if !self.any_kind.is_empty() {
+                    return None;
+                }
+                let containment = self.lang.containment()?;
+                let grammar = (self.lang.info().grammar)();
+                let mut targets: Vec<u16> = (0..self.by_kind.len())
+                    .filter(|&k| !self.by_kind[k].is_empty())
+                    .map(|k| k as u16)
+                    .collect();
+                if !self.taint.is_empty() {
+                    let functions = &crate::taint::shape::shape_kinds(self.lang).functions;
+                    // Named kinds only: the set also holds keywords spelled
+                    // like them (`function`, `lambda`), which the pass
+                    // does not need and which may lie under any node.
+                    targets.extend(
+                        (0..self.by_kind.len() as u16)
+                            .filter(|&k| functions.contains(k) && grammar.node_kind_is_named(k)),
+                    );
+                }
+                Some(containment.holding(&grammar, &targets))
+            })
+            .as_ref()
+    }
+
     pub fn candidates(&self, kind_id: u16) -> impl Iterator<Item = u32> + '_ {
         self.by_kind
             .get(kind_id as usize)
@@ -455,8 +512,43 @@ fn pattern_root_name(pattern: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{pattern_root_name, pattern_starts};
+    use super::{pattern_root_name, pattern_starts, RuleSet, Selection, ENTER_AFTER_BYTES};
+    use crate::lang::{fixture_files, Lang};
     use crate::rule::load::{builtin_sources, compile_all};
+
+    /// Every fixture file gives the same findings whether the traversal
+    /// skips the subtrees that can hold no candidate or enters them all.
+    #[test]
+    fn skipping_subtrees_changes_no_finding() {
+        let build = || {
+            let loaded = compile_all(&builtin_sources()).unwrap_or_else(|_| panic!("load"));
+            RuleSet::build(loaded, &Selection::default()).expect("set")
+        };
+        let (entering, skipping) = (build(), build());
+        let mut compared = 0;
+        for lang in Lang::all() {
+            let Some(index) = skipping.for_lang(lang) else {
+                continue;
+            };
+            // As if a run had linted that much of the language already.
+            let entered = index.entered(ENTER_AFTER_BYTES).expect("kinds to enter");
+            let grammar = (lang.info().grammar)();
+            let kinds = grammar.node_kind_count() as u16;
+            assert!(
+                (0..kinds).any(|k| !entered.contains(k)),
+                "{lang:?} skips nothing"
+            );
+            for (path, source) in fixture_files(lang) {
+                let all = crate::engine::lint_source(&entering, lang, &path, &source);
+                let some = crate::engine::lint_source(&skipping, lang, &path, &source);
+                assert_eq!(all.findings, some.findings, "{path}");
+                compared += all.findings.len();
+            }
+            let index = entering.for_lang(lang).expect("same languages");
+            assert!(index.entered(0).is_none(), "{lang:?}: fixtures too large");
+        }
+        assert!(compared > 500, "only {compared} findings compared");
+    }
 
     #[test]
     fn lazy_built_in_rules_index_and_compile_like_eager_ones() {
