@@ -6,7 +6,7 @@ use crate::diagnostic::{Finding, Notice, NoticeKind, Severity};
 use crate::engine::{lint_source, lint_text};
 use crate::lang::Lang;
 use crate::rule::index::RuleSet;
-use crate::source::read_source;
+use crate::source::read_source_sized;
 use crate::walk::{discover, FileKind, SourceFile};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -244,8 +244,8 @@ pub fn lint_targets_cached(
             // with one core busy for seconds (2.2 s of 4.9 s on the Rust
             // corpus).
             .with_max_len(1)
-            .map(|&i| {
-                let linted = lint_file(rules, &targets[i], settings, cache);
+            .map(|&(i, size)| {
+                let linted = lint_file(rules, &targets[i], size, settings, cache);
                 progress.file_done();
                 (i, linted)
             })
@@ -277,8 +277,9 @@ pub fn lint_targets_cached(
     report
 }
 
-/// The order in which `targets` are linted, as indices: large files
-/// first, largest first, then the rest in discovery order.
+/// The order in which `targets` are linted, as indices, each with the
+/// file's size when it is a regular file: large files first, largest
+/// first, then the rest in discovery order.
 ///
 /// Large files decide a run's peak memory (their trees take tens of times
 /// their size). rayon's first worker runs the list from its start while
@@ -288,14 +289,23 @@ pub fn lint_targets_cached(
 /// (Rust corpus: its 58 large files never two at once; peak 76–79 MiB in
 /// path order, 59 MiB this way, same speed). [`LARGE_FILES`] still bounds
 /// them when several workers reach them. The sizes cost one `stat` per
-/// file, in parallel: the walk does not know them, and a warm run on the
-/// Python corpus did not slow down (197.3 ± 4.3 vs 195.3 ± 5.6 ms).
-fn schedule(targets: &[Target]) -> Vec<usize> {
-    let mut large: Vec<(std::cmp::Reverse<u64>, usize)> = targets
+/// file, in parallel (the walk does not know them), which the reads then
+/// do not repeat.
+fn schedule(targets: &[Target]) -> Vec<(usize, Option<u64>)> {
+    let sizes: Vec<Option<u64>> = targets
         .par_iter()
+        .map(|t| {
+            std::fs::metadata(&t.file.path)
+                .ok()
+                .filter(std::fs::Metadata::is_file)
+                .map(|m| m.len())
+        })
+        .collect();
+    let mut large: Vec<(std::cmp::Reverse<u64>, usize)> = sizes
+        .iter()
         .enumerate()
-        .filter_map(|(i, t)| {
-            let bytes = std::fs::metadata(&t.file.path).map_or(0, |m| m.len());
+        .filter_map(|(i, size)| {
+            let bytes = size.unwrap_or(0);
             (bytes > LARGE_FILE_BYTES as u64).then_some((std::cmp::Reverse(bytes), i))
         })
         .collect();
@@ -306,7 +316,7 @@ fn schedule(targets: &[Target]) -> Vec<usize> {
         is_large[i] = true;
     }
     order.extend((0..targets.len()).filter(|&i| !is_large[i]));
-    order
+    order.into_iter().map(|i| (i, sizes[i])).collect()
 }
 
 /// Lints text that did not come from disk (stdin, editors).
@@ -391,15 +401,17 @@ impl Drop for BudgetShare<'_> {
     }
 }
 
+/// Lints one target; `size`: its length as [`schedule`] found it.
 fn lint_file(
     rules: &RuleSet,
     target: &Target,
+    size: Option<u64>,
     settings: LintSettings,
     cache: Option<&Cache>,
 ) -> Linted {
     let file = &target.file;
     let display = file.path.to_string_lossy().replace('\\', "/");
-    let text = match read_source(&file.path, &display, settings.max_file_size) {
+    let text = match read_source_sized(&file.path, &display, settings.max_file_size, size) {
         Ok(text) => text,
         Err(notice) => return (None, vec![notice]),
     };
@@ -527,7 +539,7 @@ mod tests {
         };
         let scheduled: Vec<String> = schedule(&targets)
             .into_iter()
-            .map(|i| name(&targets[i]))
+            .map(|(i, _)| name(&targets[i]))
             .collect();
         // d and b are over LARGE_FILE_BYTES; e (100 KiB) is not.
         assert_eq!(scheduled, ["d.py", "b.py", "a.py", "c.py", "e.py"]);

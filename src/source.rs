@@ -13,28 +13,41 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
 /// Reads `path` for linting, or says why not.
 pub fn read_source(path: &Path, display: &str, max_size: u64) -> Result<String, Notice> {
+    read_source_sized(path, display, max_size, None)
+}
+
+/// [`read_source`] for a caller that has just asked the file system about
+/// the file: `size` is its length if it is a regular file (`None`: not
+/// known, asked here).
+pub fn read_source_sized(
+    path: &Path,
+    display: &str,
+    max_size: u64,
+    size: Option<u64>,
+) -> Result<String, Notice> {
     let notice = |kind, message: String| Notice {
         path: display.to_string(),
         kind,
         message,
     };
-    let meta = std::fs::metadata(path)
-        .map_err(|e| notice(NoticeKind::Unreadable, format!("cannot read: {e}")))?;
-    if !meta.is_file() {
-        return Err(notice(NoticeKind::Unreadable, "not a regular file".into()));
-    }
-    if meta.len() > max_size {
+    let len = match size {
+        Some(len) => len,
+        None => {
+            let meta = std::fs::metadata(path)
+                .map_err(|e| notice(NoticeKind::Unreadable, format!("cannot read: {e}")))?;
+            if !meta.is_file() {
+                return Err(notice(NoticeKind::Unreadable, "not a regular file".into()));
+            }
+            meta.len()
+        }
+    };
+    if len > max_size {
         return Err(notice(
             NoticeKind::TooLarge,
-            format!(
-                "skipped: {} bytes is above the {max_size}-byte limit",
-                meta.len()
-            ),
+            format!("skipped: {len} bytes is above the {max_size}-byte limit"),
         ));
     }
-    // The metadata just read has the size (every file of a warm run is
-    // read, for its hash).
-    let bytes = read_bytes(path, usize::try_from(meta.len()).unwrap_or(0))
+    let bytes = read_sized(path, usize::try_from(len).unwrap_or(0))
         .map_err(|e| notice(NoticeKind::Unreadable, format!("cannot read: {e}")))?;
     text_from_bytes(bytes).ok_or_else(|| {
         notice(
@@ -44,16 +57,40 @@ pub fn read_source(path: &Path, display: &str, max_size: u64) -> Result<String, 
     })
 }
 
-/// A file's bytes, with room for `expected` of them, without asking the
-/// file system for its size as `fs::read` does (a `statx` per call, and a
-/// run reads every file and, when warm, a cache entry per file).
-pub fn read_bytes(path: &Path, expected: usize) -> std::io::Result<Vec<u8>> {
+/// The first `size` bytes of a file whose length was just read (fewer if
+/// it shrank since), without asking the file system for its size as
+/// `fs::read` does, nor reading once more to see the end: a run reads
+/// every file, so each system call saved is one per file (a file that
+/// grew since is read as it was).
+fn read_sized(path: &Path, size: usize) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut bytes = Vec::with_capacity(expected);
-    // Through `take`, `read_to_end` does not look the size up either.
+    let mut bytes = Vec::with_capacity(size);
     std::fs::File::open(path)?
-        .take(u64::MAX)
+        .take(size as u64)
         .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// A small file's bytes (a cache entry), usually in one read: a read that
+/// leaves room in the buffer has reached the end of a regular file, so no
+/// read is spent on finding the end. Should a read come back short before
+/// the end, the bytes are cut short, which a reader that parses them
+/// notices.
+pub fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    const FIRST_READ: usize = 16 * 1024;
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = vec![0; FIRST_READ];
+    let read = loop {
+        match file.read(&mut bytes) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => break other?,
+        }
+    };
+    bytes.truncate(read);
+    if read == FIRST_READ {
+        file.read_to_end(&mut bytes)?;
+    }
     Ok(bytes)
 }
 
@@ -131,6 +168,27 @@ pub fn text_from_bytes(bytes: Vec<u8>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Small and large files come back whole; a known size reads that
+    /// many bytes and reports sizes over the limit without reading.
+    #[test]
+    fn reads_give_the_whole_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for len in [0, 10, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 40_000] {
+            let path = dir.path().join(format!("f{len}.py"));
+            let text: String = (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            std::fs::write(&path, &text).expect("write");
+            assert_eq!(read_small(&path).expect("read"), text.as_bytes(), "{len}");
+            let known = read_source_sized(&path, "f", u64::MAX, Some(len as u64));
+            assert_eq!(known.expect("read"), text, "{len}");
+            assert_eq!(read_source(&path, "f", u64::MAX).expect("read"), text);
+        }
+        let path = dir.path().join("f10.py");
+        let too_large = read_source_sized(&path, "f", 5, Some(10)).expect_err("limit");
+        assert_eq!(too_large.kind, NoticeKind::TooLarge);
+        let missing = read_source_sized(&dir.path().join("none"), "f", 5, None);
+        assert_eq!(missing.expect_err("absent").kind, NoticeKind::Unreadable);
+    }
 
     #[test]
     fn invalid_utf8_keeps_byte_offsets() {
