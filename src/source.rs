@@ -47,8 +47,19 @@ pub fn read_source_sized(
             format!("skipped: {len} bytes is above the {max_size}-byte limit"),
         ));
     }
-    let bytes = read_sized(path, usize::try_from(len).unwrap_or(0))
+    let bytes = read_sized(path, usize::try_from(len).unwrap_or(0), max_size)
         .map_err(|e| notice(NoticeKind::Unreadable, format!("cannot read: {e}")))?;
+    // The size may be the schedule's, taken before the run: the file may
+    // have grown since.
+    if bytes.len() as u64 > max_size {
+        return Err(notice(
+            NoticeKind::TooLarge,
+            format!(
+                "skipped: {} bytes is above the {max_size}-byte limit",
+                bytes.len()
+            ),
+        ));
+    }
     text_from_bytes(bytes).ok_or_else(|| {
         notice(
             NoticeKind::Binary,
@@ -57,16 +68,17 @@ pub fn read_source_sized(
     })
 }
 
-/// The first `size` bytes of a file whose length was just read (fewer if
-/// it shrank since), without asking the file system for its size as
-/// `fs::read` does, nor reading once more to see the end: a run reads
-/// every file, so each system call saved is one per file (a file that
-/// grew since is read as it was).
-fn read_sized(path: &Path, size: usize) -> std::io::Result<Vec<u8>> {
+/// A file's bytes, with room for the `size` it had when last asked,
+/// without asking the file system for its size again as `fs::read` does
+/// (a `statx` per call). Read to the end whatever the size: the file may
+/// have changed since, and some file systems report no size at all; but
+/// not beyond one byte over `limit`, which tells it was exceeded.
+fn read_sized(path: &Path, size: usize, limit: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut bytes = Vec::with_capacity(size);
+    // Through `take`, `read_to_end` does not look the size up either.
     std::fs::File::open(path)?
-        .take(size as u64)
+        .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)?;
     Ok(bytes)
 }
@@ -186,6 +198,13 @@ mod tests {
         let path = dir.path().join("f10.py");
         let too_large = read_source_sized(&path, "f", 5, Some(10)).expect_err("limit");
         assert_eq!(too_large.kind, NoticeKind::TooLarge);
+        // A file that grew since its size was taken is read whole, and
+        // checked against the limit again.
+        let grown = dir.path().join("f40000.py");
+        let whole = read_source_sized(&grown, "f", u64::MAX, Some(0)).expect("read");
+        assert_eq!(whole.len(), 40_000);
+        let over = read_source_sized(&grown, "f", 100, Some(10)).expect_err("limit");
+        assert_eq!(over.kind, NoticeKind::TooLarge);
         let missing = read_source_sized(&dir.path().join("none"), "f", 5, None);
         assert_eq!(missing.expect_err("absent").kind, NoticeKind::Unreadable);
     }

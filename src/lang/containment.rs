@@ -93,10 +93,11 @@ impl Containment {
             .map(|t| ((&*t.kind, t.named), t.subtypes.as_slice()))
             .collect();
         // The visible kinds each supertype stands for (its subtypes, which
-        // may be supertypes themselves), worked out once each.
-        let mut expanded: HashMap<(&str, bool), Vec<usize>> = HashMap::new();
+        // may be supertypes themselves), worked out once each; `None` when
+        // a named subtype is not in the grammar's table (unknown).
+        let mut expanded: HashMap<(&str, bool), Option<Vec<usize>>> = HashMap::new();
         for &key in supertypes.keys() {
-            let (mut out, mut stack, mut seen) = (Vec::new(), vec![key], vec![key]);
+            let (mut out, mut stack, mut seen) = (Some(Vec::new()), vec![key], vec![key]);
             while let Some(at) = stack.pop() {
                 for r in supertypes.get(&at).copied().unwrap_or_default() {
                     let sub = (&*r.kind, r.named);
@@ -106,7 +107,11 @@ impl Containment {
                             stack.push(sub);
                         }
                     } else {
-                        out.extend(id(sub.0, sub.1));
+                        match (id(sub.0, sub.1), out.as_mut()) {
+                            (Some(k), Some(out)) => out.push(k),
+                            (None, _) if sub.1 => out = None,
+                            _ => {}
+                        }
                     }
                 }
             }
@@ -125,16 +130,29 @@ impl Containment {
             let Some(at) = id(&t.kind, t.named) else {
                 continue;
             };
-            let mut kids = extra_ids.clone();
+            // A named child the grammar's table lacks leaves the kind
+            // unknown: a newer grammar's names must not silently vanish.
+            let mut kids = Some(extra_ids.clone());
             for r in t.fields.values().chain(&t.children).flat_map(|c| &c.types) {
-                match expanded.get(&(&*r.kind, r.named)) {
-                    Some(subtypes) => kids.extend(subtypes),
-                    None => kids.extend(id(&r.kind, r.named)),
+                let found = match expanded.get(&(&*r.kind, r.named)) {
+                    Some(subtypes) => subtypes.clone(),
+                    None => match id(&r.kind, r.named) {
+                        Some(k) => Some(vec![k]),
+                        None if r.named => None,
+                        None => Some(Vec::new()),
+                    },
+                };
+                match (found, kids.as_mut()) {
+                    (Some(found), Some(kids)) => kids.extend(found),
+                    (None, _) => kids = None,
+                    _ => {}
                 }
             }
-            kids.sort_unstable();
-            kids.dedup();
-            direct[at] = Some(kids);
+            if let Some(kids) = kids.as_mut() {
+                kids.sort_unstable();
+                kids.dedup();
+            }
+            direct[at] = kids;
         }
         // Anonymous tokens outside fields are not listed: any of them may
         // be below any node. So may extras, between two of its tokens.

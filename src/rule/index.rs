@@ -340,8 +340,6 @@ impl LangIndex {
         self.taint_value_source_anchors.as_ref()
     }
 
-    /// Entries whose patterns can start at a node of this kind, then those
-    /// that can start anywhere.
     /// The kinds whose nodes the main traversal enters, for a file of
     /// `bytes`: those that may hold a node some rule starts at, or a
     /// function the data-flow pass needs (`None`: every kind, as when a
@@ -382,6 +380,8 @@ impl LangIndex {
             .as_ref()
     }
 
+    /// Entries whose patterns can start at a node of this kind, then those
+    /// that can start anywhere.
     pub fn candidates(&self, kind_id: u16) -> impl Iterator<Item = u32> + '_ {
         self.by_kind
             .get(kind_id as usize)
