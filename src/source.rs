@@ -41,24 +41,21 @@ pub fn read_source_sized(
             meta.len()
         }
     };
-    if len > max_size {
-        return Err(notice(
+    let too_large = |len: u64| {
+        notice(
             NoticeKind::TooLarge,
             format!("skipped: {len} bytes is above the {max_size}-byte limit"),
-        ));
+        )
+    };
+    if len > max_size {
+        return Err(too_large(len));
     }
     let bytes = read_sized(path, usize::try_from(len).unwrap_or(0), max_size)
         .map_err(|e| notice(NoticeKind::Unreadable, format!("cannot read: {e}")))?;
     // The size may be the schedule's, taken before the run: the file may
     // have grown since.
     if bytes.len() as u64 > max_size {
-        return Err(notice(
-            NoticeKind::TooLarge,
-            format!(
-                "skipped: {} bytes is above the {max_size}-byte limit",
-                bytes.len()
-            ),
-        ));
+        return Err(too_large(bytes.len() as u64));
     }
     text_from_bytes(bytes).ok_or_else(|| {
         notice(

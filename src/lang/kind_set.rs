@@ -40,23 +40,19 @@ impl KindSet {
         if names.is_empty() {
             return KindSet::default();
         }
-        let mut bits = vec![0u64; grammar.node_kind_count().div_ceil(64)];
-        for name in names {
-            // A node's kind id is its public symbol: the one id that
-            // `id_for_node_kind` gives for its name, named or anonymous.
-            for named in [true, false] {
-                let id = grammar.id_for_node_kind(name.as_ref(), named) as usize;
-                if let Some(word) = bits.get_mut(id / 64).filter(|_| id != 0) {
-                    *word |= 1 << (id % 64);
-                }
-            }
-        }
-        let error = names.iter().any(|n| n.as_ref() == ERROR_KIND);
-        KindSet {
-            empty: !error && bits.iter().all(|w| *w == 0),
-            bits,
-            error,
-        }
+        // A node's kind id is its public symbol: the one id that
+        // `id_for_node_kind` gives for its name, named or anonymous.
+        let ids: Vec<u16> = names
+            .iter()
+            .flat_map(|name| {
+                [true, false].map(|named| grammar.id_for_node_kind(name.as_ref(), named))
+            })
+            .filter(|&id| id != 0)
+            .collect();
+        let mut set = KindSet::from_ids(grammar, &ids);
+        set.error = names.iter().any(|n| n.as_ref() == ERROR_KIND);
+        set.empty &= !set.error;
+        set
     }
 
     /// The set of the given kind ids of `grammar` (ids outside its table,
