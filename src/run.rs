@@ -1,7 +1,7 @@
 //! Orchestrates a `check`: discover → read → lint (in parallel) → collect
 //! into a deterministic [`Report`]. Owns the thread pool; the engine does not.
 
-use crate::cache::{Cache, Entry};
+use crate::cache::{Cache, Entry, FileIndex, Stamp};
 use crate::diagnostic::{Finding, Notice, NoticeKind, Severity};
 use crate::engine::{lint_source, lint_text};
 use crate::lang::Lang;
@@ -236,21 +236,39 @@ pub fn lint_targets_cached(
     // Only files with findings or notices are kept (in order): a slot per
     // target would grow with the number of files, not with what they hold.
     let progress = crate::progress::Progress::new(targets.len(), settings.progress);
+    let run_started = std::time::SystemTime::now();
     let lint_all = || -> Vec<Linted> {
-        let mut linted: Vec<(usize, Linted)> = schedule(targets)
+        // The index is read while the files are stat'ed.
+        let (order, index) = rayon::join(
+            || schedule(targets),
+            || {
+                cache
+                    .filter(|_| targets.len() >= INDEXED_RUN_FILES)
+                    .map(|c| c.file_index(run_started))
+            },
+        );
+        let mut linted: Vec<(usize, Linted)> = order
             .par_iter()
             // One file per task: rayon otherwise hands a worker long runs
             // of files that no idle worker can take over, and a run ended
             // with one core busy for seconds (2.2 s of 4.9 s on the Rust
             // corpus).
             .with_max_len(1)
-            .map(|&(i, size)| {
-                let linted = lint_file(rules, &targets[i], size, settings, cache);
+            .map(|scheduled| {
+                let store = Store {
+                    cache,
+                    index: index.as_ref(),
+                };
+                let linted =
+                    lint_file(rules, &targets[scheduled.index], scheduled, settings, store);
                 progress.file_done();
-                (i, linted)
+                (scheduled.index, linted)
             })
             .filter(|(_, (file, notices))| file.is_some() || !notices.is_empty())
             .collect();
+        if let Some(index) = index {
+            index.store();
+        }
         // Back to discovery order, which the report keeps.
         linted.sort_unstable_by_key(|(i, _)| *i);
         linted.into_iter().map(|(_, l)| l).collect()
@@ -277,9 +295,32 @@ pub fn lint_targets_cached(
     report
 }
 
-/// The order in which `targets` are linted, as indices, each with the
-/// file's size when it is a regular file: large files first, largest
-/// first, then the rest in discovery order.
+/// Runs of at least this many files keep a [`FileIndex`]. Reading and
+/// writing it costs about a microsecond per file of the whole index, which
+/// a handful of files (a pre-commit run) would not win back.
+const INDEXED_RUN_FILES: usize = 200;
+
+/// A target's place in the run and what a `stat` said about it.
+#[derive(Debug, Clone, Copy)]
+struct Scheduled {
+    /// Index into the targets.
+    index: usize,
+    /// The file's length, if it is a regular file.
+    size: Option<u64>,
+    /// Its stamp, where the platform gives one.
+    stamp: Option<Stamp>,
+}
+
+/// Where a file's outcome is looked up and kept.
+#[derive(Debug, Clone, Copy)]
+struct Store<'a> {
+    cache: Option<&'a Cache>,
+    index: Option<&'a FileIndex>,
+}
+
+/// The order in which `targets` are linted, each with what a `stat` said
+/// of the file: large files first, largest first, then the rest in
+/// discovery order.
 ///
 /// Large files decide a run's peak memory (their trees take tens of times
 /// their size). rayon's first worker runs the list from its start while
@@ -291,22 +332,26 @@ pub fn lint_targets_cached(
 /// them when several workers reach them. The sizes cost one `stat` per
 /// file, in parallel (the walk does not know them), which the reads then
 /// do not repeat.
-fn schedule(targets: &[Target]) -> Vec<(usize, Option<u64>)> {
-    let sizes: Vec<Option<u64>> = targets
+fn schedule(targets: &[Target]) -> Vec<Scheduled> {
+    let stats: Vec<Scheduled> = targets
         .par_iter()
-        .map(|t| {
-            std::fs::metadata(&t.file.path)
+        .enumerate()
+        .map(|(index, t)| {
+            let meta = std::fs::metadata(&t.file.path)
                 .ok()
-                .filter(std::fs::Metadata::is_file)
-                .map(|m| m.len())
+                .filter(std::fs::Metadata::is_file);
+            Scheduled {
+                index,
+                size: meta.as_ref().map(std::fs::Metadata::len),
+                stamp: meta.as_ref().and_then(Stamp::of),
+            }
         })
         .collect();
-    let mut large: Vec<(std::cmp::Reverse<u64>, usize)> = sizes
+    let mut large: Vec<(std::cmp::Reverse<u64>, usize)> = stats
         .iter()
-        .enumerate()
-        .filter_map(|(i, size)| {
-            let bytes = size.unwrap_or(0);
-            (bytes > LARGE_FILE_BYTES as u64).then_some((std::cmp::Reverse(bytes), i))
+        .filter_map(|s| {
+            let bytes = s.size.unwrap_or(0);
+            (bytes > LARGE_FILE_BYTES as u64).then_some((std::cmp::Reverse(bytes), s.index))
         })
         .collect();
     large.sort_unstable();
@@ -316,7 +361,7 @@ fn schedule(targets: &[Target]) -> Vec<(usize, Option<u64>)> {
         is_large[i] = true;
     }
     order.extend((0..targets.len()).filter(|&i| !is_large[i]));
-    order.into_iter().map(|i| (i, sizes[i])).collect()
+    order.into_iter().map(|i| stats[i]).collect()
 }
 
 /// Lints text that did not come from disk (stdin, editors).
@@ -401,51 +446,113 @@ impl Drop for BudgetShare<'_> {
     }
 }
 
-/// Lints one target; `size`: its length as [`schedule`] found it.
+/// Lints one target, as [`schedule`] found it.
 fn lint_file(
     rules: &RuleSet,
     target: &Target,
-    size: Option<u64>,
+    scheduled: &Scheduled,
     settings: LintSettings,
-    cache: Option<&Cache>,
+    store: Store<'_>,
 ) -> Linted {
     let file = &target.file;
     let display = file.path.to_string_lossy().replace('\\', "/");
-    let text = match read_source_sized(&file.path, &display, settings.max_file_size, size) {
+    if let Some(linted) = recall(rules, target, &display, scheduled, settings, store) {
+        return linted;
+    }
+    let text = match read_source_sized(&file.path, &display, settings.max_file_size, scheduled.size)
+    {
         Ok(text) => text,
         Err(notice) => return (None, vec![notice]),
     };
     // The cache is asked first: a hit needs neither the minified-code scan
     // (a pass over every line, 12 % of a warm run on the JS corpus) nor
     // the lint, and the scan's verdict is stored like any other outcome.
+    let cache = store.cache;
     let key = cache.map(|c| c.key(&display, &text));
     let cached = cache.zip(key.as_deref()).and_then(|(c, k)| c.get(k));
-    let (mut findings, notices) = match cached {
-        Some(entry) => (entry.findings, entry.notices),
-        None => {
-            let entry = lint_uncached(rules, target, &display, &text);
-            if let (Some(cache), Some(key)) = (cache, key.as_deref()) {
-                cache.put(key, &entry);
-            }
-            (entry.findings, entry.notices)
+    let stored = cached.is_some();
+    let entry = cached.unwrap_or_else(|| lint_uncached(rules, target, &display, &text));
+    if let (Some(cache), Some(key)) = (cache, key) {
+        if !stored {
+            cache.put(&key, &entry);
         }
-    };
+        if let (Some(index), Some(stamp)) = (store.index, scheduled.stamp) {
+            if entry.is_cacheable() {
+                index.record(&display, stamp, (!entry.is_empty()).then_some(key));
+            }
+        }
+    }
+    let (mut findings, notices) = (entry.findings, entry.notices);
     target.policy.apply_to_text(rules, &mut findings, &text);
-    let report = if findings.is_empty() {
-        None
-    } else {
-        Some(FileReport {
-            path: display,
-            kind: file.kind,
-            source: if settings.keep_sources {
-                text
-            } else {
-                String::new()
-            },
-            findings,
-        })
+    (
+        file_report(target, display, findings, text, settings),
+        notices,
+    )
+}
+
+/// A target's outcome from the file index, without reading the file when
+/// it gave nothing or its text is not needed; `None` when the index does
+/// not know the file as it is now, or its entry is gone.
+fn recall(
+    rules: &RuleSet,
+    target: &Target,
+    display: &str,
+    scheduled: &Scheduled,
+    settings: LintSettings,
+    store: Store<'_>,
+) -> Option<Linted> {
+    let (cache, index, stamp) = (store.cache?, store.index?, scheduled.stamp?);
+    // The limit may have been lowered since.
+    if stamp.len > settings.max_file_size {
+        return None;
+    }
+    let memo = index.recall(display, &stamp)?;
+    let Some(key) = &memo.key else {
+        index.record(display, stamp, None);
+        return Some((None, Vec::new()));
     };
-    (report, notices)
+    let entry = cache.get(key)?;
+    let mut findings = entry.findings;
+    // Snippets, fixes and the secrets allow-list's regexes need the text:
+    // it is read, and must still be the text the entry is for.
+    let needs_text =
+        !findings.is_empty() && (settings.keep_sources || target.policy.secret_allow.is_some());
+    let text = if needs_text {
+        let text = read_source_sized(
+            &target.file.path,
+            display,
+            settings.max_file_size,
+            Some(stamp.len),
+        )
+        .ok()?;
+        (cache.key(display, &text) == *key).then_some(text)?
+    } else {
+        String::new()
+    };
+    index.record(display, stamp, Some(key.clone()));
+    target.policy.apply_to_text(rules, &mut findings, &text);
+    let report = file_report(target, display.to_string(), findings, text, settings);
+    Some((report, entry.notices))
+}
+
+/// The report of a file with `findings`, if it has any.
+fn file_report(
+    target: &Target,
+    path: String,
+    findings: Vec<Finding>,
+    text: String,
+    settings: LintSettings,
+) -> Option<FileReport> {
+    (!findings.is_empty()).then(|| FileReport {
+        path,
+        kind: target.file.kind,
+        source: if settings.keep_sources {
+            text
+        } else {
+            String::new()
+        },
+        findings,
+    })
 }
 
 /// What linting a file's text produces, without the cache: a file of
@@ -539,7 +646,7 @@ mod tests {
         };
         let scheduled: Vec<String> = schedule(&targets)
             .into_iter()
-            .map(|(i, _)| name(&targets[i]))
+            .map(|s| name(&targets[s.index]))
             .collect();
         // d and b are over LARGE_FILE_BYTES; e (100 KiB) is not.
         assert_eq!(scheduled, ["d.py", "b.py", "a.py", "c.py", "e.py"]);
@@ -680,6 +787,178 @@ mod tests {
         let entries = walkdir_count(&cache_dir.join("v1"));
         assert_eq!(entries, 1, "the verdict is cached");
         assert_eq!(run(), cold);
+    }
+
+    /// A folder of `INDEXED_RUN_FILES` Python files, some with findings.
+    fn indexed_corpus(dir: &std::path::Path) -> Vec<Target> {
+        for n in 0..INDEXED_RUN_FILES {
+            let text = if n % 50 == 0 {
+                format!("import yaml\ndata_{n:03} = yaml.load(body)\n")
+            } else {
+                format!("value_{n:03} = {n}\n")
+            };
+            std::fs::write(dir.join(format!("m{n:03}.py")), text).expect("write");
+        }
+        let (files, _) = discover(&[dir.to_path_buf()]);
+        Target::all_with(files, Policy::default())
+    }
+
+    /// [`indexed_corpus`] under `dir`/src, and a cache under `dir`/cache
+    /// whose index counts those files as settled.
+    fn indexed_setup(dir: &std::path::Path) -> (Vec<Target>, std::path::PathBuf, Cache) {
+        let src = dir.join("src");
+        std::fs::create_dir(&src).expect("mkdir");
+        let cache_dir = dir.join("cache");
+        let hour = std::time::Duration::from_secs(3600);
+        let cache = Cache::open(&cache_dir, "test")
+            .expect("cache")
+            .with_index_clock_ahead(hour);
+        (indexed_corpus(&src), cache_dir, cache)
+    }
+
+    /// Everything a report says, texts included.
+    fn replay(report: &Report) -> Vec<(String, String, Vec<String>)> {
+        let mut seen: Vec<(String, String, Vec<String>)> = report
+            .files
+            .iter()
+            .map(|f| {
+                let ids = f.findings.iter().map(|x| format!("{x:?}")).collect();
+                (f.path.clone(), f.source.clone(), ids)
+            })
+            .collect();
+        seen.extend(report.notices.iter().map(|n| {
+            let kind = format!("{:?}", n.kind);
+            (n.path.clone(), kind, vec![n.message.clone()])
+        }));
+        seen
+    }
+
+    fn run_indexed(
+        rules: &RuleSet,
+        targets: &[Target],
+        cache: &Cache,
+        keep_sources: bool,
+        max_file_size: u64,
+    ) -> Report {
+        let settings = LintSettings {
+            jobs: Some(2),
+            max_file_size,
+            keep_sources,
+            progress: false,
+        };
+        lint_targets_cached(
+            rules,
+            targets,
+            settings,
+            Vec::new(),
+            Instant::now(),
+            Some(cache),
+        )
+    }
+
+    /// The one index file under the cache directory `dir`.
+    fn index_file(dir: &std::path::Path) -> std::path::PathBuf {
+        let mut files: Vec<_> = std::fs::read_dir(dir.join("v1/index"))
+            .expect("index folder")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        assert_eq!(files.len(), 1);
+        files.remove(0)
+    }
+
+    #[test]
+    fn an_indexed_run_replays_the_cold_run_and_trusts_the_index_for_unchanged_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (targets, cache_dir, cache) = indexed_setup(dir.path());
+        let rules = built_in();
+        let uncached = lint_targets(
+            &rules,
+            &targets,
+            LintSettings {
+                jobs: Some(2),
+                max_file_size: u64::MAX,
+                keep_sources: true,
+                progress: false,
+            },
+            Vec::new(),
+            Instant::now(),
+        );
+        assert_eq!(uncached.files.len(), INDEXED_RUN_FILES / 50);
+        for keep_sources in [true, false, true] {
+            let report = run_indexed(&rules, &targets, &cache, keep_sources, u64::MAX);
+            let mut expected = replay(&uncached);
+            if !keep_sources {
+                expected.iter_mut().for_each(|(_, text, _)| text.clear());
+            }
+            assert_eq!(replay(&report), expected, "keep_sources: {keep_sources}");
+        }
+        // The index is what answers: told that a file with a finding gave
+        // nothing, a run believes it…
+        let index = index_file(&cache_dir);
+        let stored = std::fs::read_to_string(&index).expect("index");
+        let shown = targets[0].file.path.to_string_lossy().replace('\\', "/");
+        let mut json: serde_json::Value = serde_json::from_str(&stored).expect("json");
+        let memo = &mut json["files"][shown.as_str()];
+        assert!(memo["k"].is_string(), "{memo}");
+        memo.as_object_mut().expect("memo").remove("k");
+        std::fs::write(&index, json.to_string()).expect("write");
+        let fooled = run_indexed(&rules, &targets, &cache, false, u64::MAX);
+        assert_eq!(fooled.files.len(), uncached.files.len() - 1);
+        // …until the file changes: then it is read again.
+        std::fs::write(
+            &targets[0].file.path,
+            "import yaml\ndata_000 = yaml.load(text)\n",
+        )
+        .expect("write");
+        let changed = run_indexed(&rules, &targets, &cache, false, u64::MAX);
+        assert_eq!(changed.files.len(), uncached.files.len());
+    }
+
+    #[test]
+    fn an_indexed_run_checks_the_size_limit_and_survives_lost_entries() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (targets, cache_dir, cache) = indexed_setup(dir.path());
+        let rules = built_in();
+        let cold = run_indexed(&rules, &targets, &cache, true, u64::MAX);
+        // A lower limit since the last run still skips the larger files:
+        // those with a finding (the others have at most 16 bytes).
+        let limited = run_indexed(&rules, &targets, &cache, false, 20);
+        let too_large = limited
+            .notices
+            .iter()
+            .filter(|n| n.kind == NoticeKind::TooLarge)
+            .count();
+        assert_eq!(limited.total(), 0);
+        assert_eq!(too_large, INDEXED_RUN_FILES / 50);
+        // Entries removed behind the index's back are made again.
+        for entry in std::fs::read_dir(cache_dir.join("v1")).expect("v1") {
+            let path = entry.expect("entry").path();
+            if path.file_name().is_some_and(|n| n.len() == 2) {
+                std::fs::remove_dir_all(path).expect("remove");
+            }
+        }
+        let rebuilt = run_indexed(&rules, &targets, &cache, true, u64::MAX);
+        assert_eq!(replay(&rebuilt), replay(&cold));
+    }
+
+    #[test]
+    fn small_runs_and_files_changed_just_before_the_run_leave_no_index() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let src = dir.path().join("src");
+        std::fs::create_dir(&src).expect("mkdir");
+        let targets = indexed_corpus(&src);
+        let rules = built_in();
+        let small_dir = dir.path().join("small");
+        let small = Cache::open(&small_dir, "test")
+            .expect("cache")
+            .with_index_clock_ahead(std::time::Duration::from_secs(3600));
+        run_indexed(&rules, &targets[..10], &small, false, u64::MAX);
+        assert!(!small_dir.join("v1/index").exists());
+        // With the real clock, the files were all written a moment ago.
+        let fresh_dir = dir.path().join("fresh");
+        let fresh = Cache::open(&fresh_dir, "test").expect("cache");
+        run_indexed(&rules, &targets, &fresh, false, u64::MAX);
+        assert!(!fresh_dir.join("v1/index").exists());
     }
 
     /// Regular files under `dir`, recursively.

@@ -4,6 +4,13 @@
 //! none. Entries are written to a temporary file and renamed, so concurrent
 //! runs never see half an entry; a cache that cannot be written is simply
 //! not used.
+//!
+//! Large runs also keep a [`FileIndex`]: the stamp of each file and its
+//! key, which spares an unchanged file its read and hash.
+
+pub mod index;
+
+pub use index::{FileIndex, Stamp};
 
 use crate::diagnostic::{Finding, Notice, NoticeKind};
 use serde::{Deserialize, Serialize};
@@ -22,6 +29,10 @@ const LAYOUT: &str = "v1";
 pub struct Cache {
     dir: PathBuf,
     salt: String,
+    /// Moves the file index's clock ahead, so that files a test has just
+    /// written count as settled.
+    #[cfg(test)]
+    index_clock_ahead: std::time::Duration,
 }
 
 /// What is stored per file.
@@ -31,13 +42,40 @@ pub struct Entry {
     pub notices: Vec<Notice>,
 }
 
+impl Entry {
+    /// Whether the file gave nothing to report: such an entry can be
+    /// replayed without reading it back.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty() && self.notices.is_empty()
+    }
+
+    /// Whether the entry may be stored: a timeout may not recur.
+    pub fn is_cacheable(&self) -> bool {
+        !self.notices.iter().any(|n| n.kind == NoticeKind::Timeout)
+    }
+}
+
 impl Cache {
     /// Opens (creating) the cache under `dir`; `None` when it cannot be
     /// written, in which case the run goes on uncached.
     pub fn open(dir: &Path, rules_digest: &str) -> Option<Cache> {
         let root = prepare(dir, &dir.join(LAYOUT))?;
         let salt = format!("{}\0{}", env!("CARGO_PKG_VERSION"), rules_digest);
-        Some(Cache { dir: root, salt })
+        Some(Cache {
+            dir: root,
+            salt,
+            #[cfg(test)]
+            index_clock_ahead: std::time::Duration::ZERO,
+        })
+    }
+
+    /// This cache with its file index's clock `ahead`.
+    #[cfg(test)]
+    pub(crate) fn with_index_clock_ahead(self, ahead: std::time::Duration) -> Cache {
+        Cache {
+            index_clock_ahead: ahead,
+            ..self
+        }
     }
 
     /// The key of a file's text under its displayed path.
@@ -49,6 +87,14 @@ impl Cache {
         hasher.update([0]);
         hasher.update(text.as_bytes());
         hex::encode(hasher.finalize())
+    }
+
+    /// The file index of this rule set, for a run started at `started`.
+    pub fn file_index(&self, started: std::time::SystemTime) -> FileIndex {
+        #[cfg(test)]
+        let started = started + self.index_clock_ahead;
+        let name = format!("{}.json", digest_of([self.salt.as_str()]));
+        FileIndex::load(self.dir.join("index").join(name), started)
     }
 
     fn entry_path(&self, key: &str) -> PathBuf {
@@ -64,7 +110,7 @@ impl Cache {
     /// Stores an entry, unless it holds a timeout (which may not recur).
     /// Failures are ignored: the cache is an optimisation.
     pub fn put(&self, key: &str, entry: &Entry) {
-        if entry.notices.iter().any(|n| n.kind == NoticeKind::Timeout) {
+        if !entry.is_cacheable() {
             return;
         }
         let path = self.entry_path(key);
