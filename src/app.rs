@@ -140,7 +140,7 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
     let (files, mut notices, stdin) = match &args.stdin_filename {
         Some(name) => (Vec::new(), Vec::new(), Some(read_stdin(name)?)),
         None => {
-            let (files, notices) = crate::walk::discover(&args.paths);
+            let (files, notices) = crate::walk::discover_with(&args.paths, args.jobs.unwrap_or(0));
             (files, notices, None)
         }
     };

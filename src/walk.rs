@@ -77,24 +77,40 @@ const SECRET_DIRS: &[&str] = &[".aws", ".docker"];
 
 /// Files under `roots`, sorted by path, plus notices for walk errors.
 pub fn discover(roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<Notice>) {
-    let mut files = Vec::new();
-    let mut notices = Vec::new();
+    discover_with(roots, 0)
+}
+
+/// [`discover`] with `threads` walking directories (0: one per core, as
+/// `ignore` counts them). Reading directories is most of a fully cached
+/// run, so it is shared out as the linting is.
+pub fn discover_with(roots: &[PathBuf], threads: usize) -> (Vec<SourceFile>, Vec<Notice>) {
+    let found = std::sync::Mutex::new((Vec::new(), Vec::new()));
+    let keep = |file: Option<SourceFile>, notice: Option<Notice>| {
+        let mut found = found
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        found.0.extend(file);
+        found.1.extend(notice);
+    };
     for root in roots {
         if root.is_file() || (root.exists() && !root.is_dir()) {
-            if let Some(kind) = FileKind::of(root) {
-                files.push(SourceFile {
+            let kind = FileKind::of(root);
+            keep(
+                kind.map(|kind| SourceFile {
                     path: clean(root),
                     kind,
-                });
-            }
+                }),
+                None,
+            );
             continue;
         }
         if !root.exists() {
-            notices.push(Notice {
+            let notice = Notice {
                 path: root.display().to_string(),
                 kind: NoticeKind::Unreadable,
                 message: "no such file or directory".into(),
-            });
+            };
+            keep(None, Some(notice));
             continue;
         }
         // Hidden entries are filtered here rather than by the walker, so
@@ -103,6 +119,7 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<Notice>) {
             .require_git(false)
             .follow_links(false)
             .hidden(false)
+            .threads(threads)
             .filter_entry(|entry| {
                 let name = entry.file_name().to_string_lossy();
                 let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
@@ -111,33 +128,46 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<Notice>) {
                     || (is_dir && SECRET_DIRS.contains(&name.as_ref()))
                     || (!is_dir && is_secret_dotfile(entry.path()))
             })
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(entry) => {
-                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                    let Some(kind) = FileKind::of(entry.path()).filter(|_| is_file) else {
-                        continue;
-                    };
-                    if matches!(kind, FileKind::Config(_)) && is_vendored(entry.path()) {
-                        continue;
-                    }
-                    files.push(SourceFile {
-                        path: clean(entry.path()),
-                        kind,
-                    });
+            .build_parallel();
+        walker.run(|| {
+            Box::new(|entry| {
+                match entry {
+                    Ok(entry) => keep(source_file(&entry), None),
+                    Err(err) => keep(
+                        None,
+                        Some(Notice {
+                            path: root.display().to_string(),
+                            kind: NoticeKind::Walk,
+                            message: err.to_string(),
+                        }),
+                    ),
                 }
-                Err(err) => notices.push(Notice {
-                    path: root.display().to_string(),
-                    kind: NoticeKind::Walk,
-                    message: err.to_string(),
-                }),
-            }
-        }
+                ignore::WalkState::Continue
+            })
+        });
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let (mut files, mut notices) = found
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The walkers' threads find files in any order; the report's is the
+    // paths'.
+    files.sort_by(|a: &SourceFile, b: &SourceFile| a.path.cmp(&b.path));
+    notices.sort();
     files.dedup_by(|a, b| a.path == b.path);
     (files, notices)
+}
+
+/// The file a walked entry is, if backlint lints it.
+fn source_file(entry: &ignore::DirEntry) -> Option<SourceFile> {
+    let is_file = entry.file_type().is_some_and(|t| t.is_file());
+    let kind = FileKind::of(entry.path()).filter(|_| is_file)?;
+    if matches!(kind, FileKind::Config(_)) && is_vendored(entry.path()) {
+        return None;
+    }
+    Some(SourceFile {
+        path: clean(entry.path()),
+        kind,
+    })
 }
 
 fn is_vendored(path: &Path) -> bool {
@@ -151,4 +181,55 @@ fn clean(path: &Path) -> PathBuf {
     path.strip_prefix(".")
         .map(Path::to_path_buf)
         .unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_number_of_walkers_finds_the_same_files_in_path_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        for n in 0..40 {
+            write(&format!("pkg{}/mod{n}/a.py", n % 7), "x = 1\n");
+            write(&format!("pkg{}/mod{n}/b-c.ts", n % 5), "let x = 1;\n");
+        }
+        write("pkg1/z.rs", "fn main() {}\n");
+        write("pkg1.py", "x = 1\n");
+        write("pkg1-a/y.py", "x = 1\n");
+        write(".env", "TOKEN=abc\n");
+        write(".hidden/skip.py", "x = 1\n");
+        write("ignored/skip.py", "x = 1\n");
+        write("notes.txt", "not code\n");
+        write(".gitignore", "ignored/\n");
+        let roots = [
+            root.to_path_buf(),
+            root.join("pkg1.py"),
+            root.join("missing"),
+        ];
+        let (one, one_notices) = discover_with(&roots, 1);
+        let shown = |files: &[SourceFile]| {
+            files
+                .iter()
+                .map(|f| f.path.strip_prefix(root).unwrap_or(&f.path).to_path_buf())
+                .collect::<Vec<_>>()
+        };
+        let paths = shown(&one);
+        assert_eq!(paths.len(), 40 * 2 + 4, "{paths:?}");
+        assert!(paths.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
+        assert!(paths.contains(&PathBuf::from(".env")));
+        assert!(!paths.iter().any(|p| p.ends_with("skip.py")));
+        assert_eq!(one_notices.len(), 1);
+        for threads in [2, 4] {
+            let (many, notices) = discover_with(&roots, threads);
+            assert_eq!(shown(&many), paths, "{threads} threads");
+            assert_eq!(notices, one_notices);
+        }
+    }
 }
