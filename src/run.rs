@@ -7,7 +7,7 @@ use crate::engine::{lint_source, lint_text};
 use crate::lang::Lang;
 use crate::rule::index::RuleSet;
 use crate::source::read_source_sized;
-use crate::walk::{discover, FileKind, SourceFile};
+use crate::walk::{discover_with, FileKind, SourceFile};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -84,7 +84,7 @@ impl Report {
 /// Lints the files under `options.paths` with one policy for all.
 pub fn check(rules: &RuleSet, options: &CheckOptions) -> Report {
     let started = Instant::now();
-    let (files, notices) = discover(&options.paths);
+    let (files, notices) = discover_with(&options.paths, options.jobs.unwrap_or(0));
     let targets = Target::all_with(files, Policy::default());
     let settings = LintSettings {
         jobs: options.jobs,
@@ -515,8 +515,14 @@ fn recall(
     let mut findings = entry.findings;
     // Snippets, fixes and the secrets allow-list's regexes need the text:
     // it is read, and must still be the text the entry is for.
-    let needs_text =
-        !findings.is_empty() && (settings.keep_sources || target.policy.secret_allow.is_some());
+    let is_secret = |f: &Finding| {
+        rules
+            .rule(&f.rule_id)
+            .is_some_and(|r| r.category == crate::rule::Category::Secrets)
+    };
+    let needs_text = !findings.is_empty()
+        && (settings.keep_sources
+            || (target.policy.secret_allow.is_some() && findings.iter().any(is_secret)));
     let text = if needs_text {
         let text = read_source_sized(
             &target.file.path,
@@ -587,6 +593,7 @@ mod tests {
     use super::*;
     use crate::rule::index::Selection;
     use crate::rule::load::{builtin_sources, compile_all};
+    use crate::walk::discover;
 
     fn built_in() -> RuleSet {
         let loaded = compile_all(&builtin_sources()).unwrap_or_else(|_| panic!("built-ins"));
@@ -809,11 +816,14 @@ mod tests {
         let src = dir.join("src");
         std::fs::create_dir(&src).expect("mkdir");
         let cache_dir = dir.join("cache");
-        let hour = std::time::Duration::from_secs(3600);
         let cache = Cache::open(&cache_dir, "test")
             .expect("cache")
-            .with_index_clock_ahead(hour);
+            .with_index_started(an_hour_ahead());
         (indexed_corpus(&src), cache_dir, cache)
+    }
+
+    fn an_hour_ahead() -> std::time::SystemTime {
+        std::time::SystemTime::now() + std::time::Duration::from_secs(3600)
     }
 
     /// Everything a report says, texts included.
@@ -856,6 +866,16 @@ mod tests {
         )
     }
 
+    fn run_uncached(rules: &RuleSet, targets: &[Target], keep_sources: bool) -> Report {
+        let settings = LintSettings {
+            jobs: Some(2),
+            max_file_size: u64::MAX,
+            keep_sources,
+            progress: false,
+        };
+        lint_targets(rules, targets, settings, Vec::new(), Instant::now())
+    }
+
     /// The one index file under the cache directory `dir`.
     fn index_file(dir: &std::path::Path) -> std::path::PathBuf {
         let mut files: Vec<_> = std::fs::read_dir(dir.join("v1/index"))
@@ -871,18 +891,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let (targets, cache_dir, cache) = indexed_setup(dir.path());
         let rules = built_in();
-        let uncached = lint_targets(
-            &rules,
-            &targets,
-            LintSettings {
-                jobs: Some(2),
-                max_file_size: u64::MAX,
-                keep_sources: true,
-                progress: false,
-            },
-            Vec::new(),
-            Instant::now(),
-        );
+        let uncached = run_uncached(&rules, &targets, true);
         assert_eq!(uncached.files.len(), INDEXED_RUN_FILES / 50);
         for keep_sources in [true, false, true] {
             let report = run_indexed(&rules, &targets, &cache, keep_sources, u64::MAX);
@@ -947,18 +956,90 @@ mod tests {
         let src = dir.path().join("src");
         std::fs::create_dir(&src).expect("mkdir");
         let targets = indexed_corpus(&src);
+        // However long the tests take, the run starts a moment after the
+        // files were written.
+        let written = std::time::SystemTime::now();
         let rules = built_in();
         let small_dir = dir.path().join("small");
         let small = Cache::open(&small_dir, "test")
             .expect("cache")
-            .with_index_clock_ahead(std::time::Duration::from_secs(3600));
+            .with_index_started(an_hour_ahead());
         run_indexed(&rules, &targets[..10], &small, false, u64::MAX);
         assert!(!small_dir.join("v1/index").exists());
-        // With the real clock, the files were all written a moment ago.
         let fresh_dir = dir.path().join("fresh");
-        let fresh = Cache::open(&fresh_dir, "test").expect("cache");
+        let fresh = Cache::open(&fresh_dir, "test")
+            .expect("cache")
+            .with_index_started(written);
         run_indexed(&rules, &targets, &fresh, false, u64::MAX);
         assert!(!fresh_dir.join("v1/index").exists());
+        // The same files, settled, are indexed.
+        let settled = Cache::open(&fresh_dir, "test")
+            .expect("cache")
+            .with_index_started(an_hour_ahead());
+        run_indexed(&rules, &targets, &settled, false, u64::MAX);
+        assert!(fresh_dir.join("v1/index").exists());
+    }
+
+    #[test]
+    fn an_indexed_run_applies_each_files_policy_as_a_cold_run_does() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (targets, _, cache) = indexed_setup(dir.path());
+        let secret = "password = \"2B5kRP0r6UV1cZB3urJ1\"\ntoken = \"mKpWx-KA7EvZtxr9Pko2JjCKlpXFB7BSv0hD9Oi2\"\n";
+        let secret_file = targets[0].file.path.with_file_name("settings.py");
+        std::fs::write(&secret_file, secret).expect("write");
+        let (files, _) = discover(&[secret_file.parent().expect("src").to_path_buf()]);
+        let policy = Policy {
+            severity: [("insecure-deserialization".to_string(), Severity::Note)].into(),
+            secret_allow: Some(Arc::new(SecretAllow {
+                fingerprints: Vec::new(),
+                regexes: vec![regex::Regex::new("^2B5k").expect("regex")],
+            })),
+            ..Policy::default()
+        };
+        let targets = Target::all_with(files, policy);
+        let rules = built_in();
+        let uncached = run_uncached(&rules, &targets, false);
+        let secrets = uncached
+            .findings()
+            .filter(|(_, f)| f.rule_id == "hardcoded-secret");
+        assert_eq!(secrets.count(), 1, "the allow-list keeps one of two");
+        assert!(uncached
+            .findings()
+            .any(|(_, f)| f.severity == Severity::Note));
+        // Cold, then warm through the index, without texts kept: the
+        // allow-list's regex still sees the value.
+        for _ in 0..2 {
+            let report = run_indexed(&rules, &targets, &cache, false, u64::MAX);
+            assert_eq!(replay(&report), replay(&uncached));
+        }
+    }
+
+    #[test]
+    fn a_text_read_for_the_output_must_be_the_one_its_entry_is_for() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (targets, cache_dir, cache) = indexed_setup(dir.path());
+        let rules = built_in();
+        let cold = run_indexed(&rules, &targets, &cache, true, u64::MAX);
+        // Two files with findings swap keys in the index: each then has
+        // another file's entry, which its text does not hash to.
+        let index = index_file(&cache_dir);
+        let stored = std::fs::read_to_string(&index).expect("index");
+        let mut json: serde_json::Value = serde_json::from_str(&stored).expect("json");
+        let shown = |n: usize| targets[n].file.path.to_string_lossy().replace('\\', "/");
+        let (a, b) = (shown(0), shown(50));
+        let key_a = json["files"][a.as_str()]["k"].take();
+        let key_b = json["files"][b.as_str()]["k"].take();
+        assert!(key_a.is_string() && key_b.is_string() && key_a != key_b);
+        json["files"][a.as_str()]["k"] = key_b;
+        json["files"][b.as_str()]["k"] = key_a;
+        std::fs::write(&index, json.to_string()).expect("write");
+        let warm = run_indexed(&rules, &targets, &cache, true, u64::MAX);
+        assert_eq!(replay(&warm), replay(&cold));
+        // A key that names no entry is a miss, not a crash.
+        json["files"][a.as_str()]["k"] = serde_json::Value::from("x");
+        std::fs::write(&index, json.to_string()).expect("write");
+        let odd = run_indexed(&rules, &targets, &cache, true, u64::MAX);
+        assert_eq!(replay(&odd), replay(&cold));
     }
 
     /// Regular files under `dir`, recursively.

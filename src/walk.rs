@@ -86,6 +86,9 @@ pub fn discover(roots: &[PathBuf]) -> (Vec<SourceFile>, Vec<Notice>) {
 pub fn discover_with(roots: &[PathBuf], threads: usize) -> (Vec<SourceFile>, Vec<Notice>) {
     let found = std::sync::Mutex::new((Vec::new(), Vec::new()));
     let keep = |file: Option<SourceFile>, notice: Option<Notice>| {
+        if file.is_none() && notice.is_none() {
+            return;
+        }
         let mut found = found
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);

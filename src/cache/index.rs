@@ -16,9 +16,16 @@
 //!
 //! The index is one file per rule set, replaced by a rename, so concurrent
 //! runs never see half of it; the last writer wins and the other run's
-//! records are merely missing. Files a run did not see keep their records
-//! for [`KEEP_WRITES`] more writes, so runs over different folders do not
-//! evict each other while deleted files eventually leave.
+//! records are merely missing. A file's record is dropped by the
+//! [`KEEP_WRITES`]th write since a run last saw it, so runs over different
+//! folders do not evict each other while deleted files eventually leave.
+//!
+//! Two limits, as with Git's index: a file that can be `stat`ed but no
+//! longer read replays its last outcome instead of being reported
+//! unreadable (the stamp holds no permissions of the reader), and a
+//! network file system that caches attributes for longer than the
+//! settling time may show a stale stamp of a file another machine
+//! changed.
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -33,7 +40,8 @@ use std::time::{Duration, SystemTime};
 /// seconds) and small clock differences with a network file system.
 pub const SETTLE: Duration = Duration::from_secs(3);
 
-/// How many index writes a record not seen by them survives.
+/// The write, counted from the last run that saw a file, that drops its
+/// record.
 const KEEP_WRITES: u64 = 8;
 
 /// What the file system says about a regular file: it changes whenever the
@@ -197,10 +205,11 @@ fn merge(mut earlier: Stored, recorded: Vec<(String, Stamp, Option<String>)>) ->
     if !changed {
         return None;
     }
-    let writes = earlier.writes + 1;
+    // The counters come from disk: they saturate rather than wrap.
+    let writes = earlier.writes.saturating_add(1);
     earlier
         .files
-        .retain(|_, memo| memo.seen + KEEP_WRITES > writes);
+        .retain(|_, memo| memo.seen.saturating_add(KEEP_WRITES) > writes);
     for (path, stamp, key) in recorded {
         let seen = writes;
         earlier.files.insert(path, Memo { stamp, key, seen });

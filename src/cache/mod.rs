@@ -29,10 +29,11 @@ const LAYOUT: &str = "v1";
 pub struct Cache {
     dir: PathBuf,
     salt: String,
-    /// Moves the file index's clock ahead, so that files a test has just
-    /// written count as settled.
+    /// The run start the file index sees, pinned by a test: ahead, so
+    /// that files just written count as settled, or just after writing
+    /// them, so that they do not.
     #[cfg(test)]
-    index_clock_ahead: std::time::Duration,
+    index_started: Option<std::time::SystemTime>,
 }
 
 /// What is stored per file.
@@ -65,15 +66,15 @@ impl Cache {
             dir: root,
             salt,
             #[cfg(test)]
-            index_clock_ahead: std::time::Duration::ZERO,
+            index_started: None,
         })
     }
 
-    /// This cache with its file index's clock `ahead`.
+    /// This cache with its file index's runs starting at `started`.
     #[cfg(test)]
-    pub(crate) fn with_index_clock_ahead(self, ahead: std::time::Duration) -> Cache {
+    pub(crate) fn with_index_started(self, started: std::time::SystemTime) -> Cache {
         Cache {
-            index_clock_ahead: ahead,
+            index_started: Some(started),
             ..self
         }
     }
@@ -92,7 +93,7 @@ impl Cache {
     /// The file index of this rule set, for a run started at `started`.
     pub fn file_index(&self, started: std::time::SystemTime) -> FileIndex {
         #[cfg(test)]
-        let started = started + self.index_clock_ahead;
+        let started = self.index_started.unwrap_or(started);
         let name = format!("{}.json", digest_of([self.salt.as_str()]));
         FileIndex::load(self.dir.join("index").join(name), started)
     }
@@ -101,8 +102,13 @@ impl Cache {
         self.dir.join(&key[..2]).join(&key[2..])
     }
 
-    /// The stored entry, if any (a corrupt entry counts as missing).
+    /// The stored entry, if any (a corrupt entry counts as missing). A
+    /// key that is not one of [`Cache::key`]'s (the file index is read
+    /// from disk) names no entry.
     pub fn get(&self, key: &str) -> Option<Entry> {
+        if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
         let bytes = crate::source::read_small(&self.entry_path(key)).ok()?;
         serde_json::from_slice(&bytes).ok()
     }

@@ -18,7 +18,7 @@ use super::workspace::{lint, Change, Linted, Settings, Workspace};
 use crate::config::CONFIG_FILES;
 use crate::diagnostic::{Finding, NoticeKind};
 use crate::source::read_source;
-use crate::walk::discover;
+use crate::walk::discover_with;
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{self as note, Notification as _};
 use lsp_types::request::{self as req, Request as _};
@@ -509,7 +509,8 @@ impl<W: Write> Server<W> {
     /// for each file with findings (open documents use the editor's text).
     fn lint_workspace(&mut self) -> Value {
         let started = Instant::now();
-        let (files, _) = discover(&self.roots);
+        // One walker: the server works on one thread.
+        let (files, _) = discover_with(&self.roots, 1);
         let mut on_disk: Vec<(PathBuf, crate::lang::Lang, Settings)> = Vec::new();
         for file in files {
             if let Some(uri) = self.docs.uri_of_path(&file.path).cloned() {
