@@ -140,10 +140,7 @@ impl Policy {
     pub fn apply_to_text(&self, rules: &RuleSet, findings: &mut Vec<Finding>, text: &str) {
         if let Some(allow) = &self.secret_allow {
             findings.retain(|f| {
-                let is_secret = rules
-                    .rule(&f.rule_id)
-                    .is_some_and(|r| r.category == crate::rule::Category::Secrets);
-                if !is_secret {
+                if !is_secret(rules, f) {
                     return true;
                 }
                 let value = text
@@ -171,6 +168,13 @@ impl Policy {
             }
         }
     }
+}
+
+/// Whether `finding` is a secret, which the `[secrets]` allow-list governs.
+fn is_secret(rules: &RuleSet, finding: &Finding) -> bool {
+    rules
+        .rule(&finding.rule_id)
+        .is_some_and(|r| r.category == crate::rule::Category::Secrets)
 }
 
 /// What linting one file gives: its report if it has findings, and notices.
@@ -515,14 +519,10 @@ fn recall(
     let mut findings = entry.findings;
     // Snippets, fixes and the secrets allow-list's regexes need the text:
     // it is read, and must still be the text the entry is for.
-    let is_secret = |f: &Finding| {
-        rules
-            .rule(&f.rule_id)
-            .is_some_and(|r| r.category == crate::rule::Category::Secrets)
-    };
     let needs_text = !findings.is_empty()
         && (settings.keep_sources
-            || (target.policy.secret_allow.is_some() && findings.iter().any(is_secret)));
+            || (target.policy.secret_allow.is_some()
+                && findings.iter().any(|f| is_secret(rules, f))));
     let text = if needs_text {
         let text = read_source_sized(
             &target.file.path,

@@ -30,7 +30,6 @@
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fs::Metadata;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -175,21 +174,7 @@ impl FileIndex {
         let Some(stored) = merge(self.earlier, recorded) else {
             return;
         };
-        let Some(dir) = self.path.parent() else {
-            return;
-        };
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        let Ok(bytes) = serde_json::to_vec(&stored) else {
-            return;
-        };
-        let Ok(mut temp) = tempfile::NamedTempFile::new_in(dir) else {
-            return;
-        };
-        if temp.write_all(&bytes).is_ok() {
-            let _ = temp.persist(&self.path);
-        }
+        super::write_json(&self.path, &stored);
     }
 }
 

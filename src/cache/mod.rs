@@ -119,20 +119,26 @@ impl Cache {
         if !entry.is_cacheable() {
             return;
         }
-        let path = self.entry_path(key);
-        let Some(parent) = path.parent() else { return };
-        if std::fs::create_dir_all(parent).is_err() {
-            return;
-        }
-        let Ok(bytes) = serde_json::to_vec(entry) else {
-            return;
-        };
-        let Ok(mut temp) = tempfile::NamedTempFile::new_in(parent) else {
-            return;
-        };
-        if temp.write_all(&bytes).is_ok() {
-            let _ = temp.persist(&path);
-        }
+        write_json(&self.entry_path(key), entry);
+    }
+}
+
+/// Writes `value` as JSON to `path` through a temporary file and a rename,
+/// so a concurrent run sees the old file or the new one, never half of
+/// one. Failures are ignored: everything in the cache is an optimisation.
+fn write_json(path: &Path, value: &impl Serialize) {
+    let Some(parent) = path.parent() else { return };
+    if std::fs::create_dir_all(parent).is_err() {
+        return;
+    }
+    let Ok(bytes) = serde_json::to_vec(value) else {
+        return;
+    };
+    let Ok(mut temp) = tempfile::NamedTempFile::new_in(parent) else {
+        return;
+    };
+    if temp.write_all(&bytes).is_ok() {
+        let _ = temp.persist(path);
     }
 }
 
