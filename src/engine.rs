@@ -303,6 +303,7 @@ fn taint_findings<'t>(
         value_source_anchors: index.taint_value_source_anchors(),
         functions,
         watched: &watched,
+        containment: index.containment(),
     };
     let root = ctx.root;
     let analysis = crate::taint::analyze::analyze(lang, &specs, root, ctx, deadline, &file)?;

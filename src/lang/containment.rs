@@ -224,8 +224,20 @@ impl Containment {
     /// The kinds under which a node of one of `targets` may lie, as a set
     /// of ids (`targets` given as ids).
     pub fn holding(&self, grammar: &Language, targets: &[u16]) -> KindSet {
+        self.holders(grammar, targets, false)
+    }
+
+    /// The kinds that are one of `targets` or under which one may lie.
+    pub fn being_or_holding(&self, grammar: &Language, targets: &[u16]) -> KindSet {
+        self.holders(grammar, targets, true)
+    }
+
+    fn holders(&self, grammar: &Language, targets: &[u16], with_targets: bool) -> KindSet {
         let holders: Vec<u16> = (0..self.below.len() as u16)
-            .filter(|&k| targets.iter().any(|&t| self.can_hold(k, t)))
+            .filter(|&k| {
+                (with_targets && targets.contains(&k))
+                    || targets.iter().any(|&t| self.can_hold(k, t))
+            })
             .collect();
         KindSet::from_ids(grammar, &holders)
     }

@@ -380,6 +380,13 @@ impl LangIndex {
             .as_ref()
     }
 
+    /// The grammar's description of which kinds hold which, once the
+    /// language has had [`ENTER_AFTER_BYTES`] (as for [`LangIndex::entered`]).
+    pub fn containment(&self) -> Option<&'static crate::lang::containment::Containment> {
+        self.entered.get()?;
+        self.lang.containment()
+    }
+
     /// Entries whose patterns can start at a node of this kind, then those
     /// that can start anywhere.
     pub fn candidates(&self, kind_id: u16) -> impl Iterator<Item = u32> + '_ {

@@ -16,9 +16,12 @@
 use super::shape::{shape, shape_kinds, Binding, Loop, Shape, ShapeKinds};
 use super::spec::{LanguageTaint, TaintMatcher};
 use crate::diagnostic::shorten;
+use crate::lang::containment::Containment;
+use crate::lang::kind_set::KindSet;
 use crate::lang::preorder::Siblings;
 use crate::lang::Lang;
 use crate::matcher::{node_text, MatchContext};
+use crate::memo::RunMemo;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -257,6 +260,8 @@ struct Tables {
 }
 
 struct Analyzer<'a, 'c> {
+    /// The kinds worth executing (`None`: all), from [`executed_kinds`].
+    executed: Option<Arc<KindSet>>,
     shape: &'static Shape,
     kinds: &'static ShapeKinds,
     ctx: &'a mut MatchContext<'c>,
@@ -288,6 +293,44 @@ pub struct FileFacts<'a, 't> {
     /// Byte ranges of the taint rules' pattern findings, sorted: the only
     /// places where proving values known changes the result.
     pub watched: &'a [(usize, usize)],
+    /// Which kinds the grammar lets hold which (`None`: not read, as in
+    /// small runs): subtrees that can hold nothing the pass acts on are
+    /// not executed.
+    pub containment: Option<&'static Containment>,
+}
+
+/// The kinds whose nodes may change what the pass finds when executed:
+/// those it acts on (functions, bindings, branches, loops, and the kinds
+/// the file's propagators and sinks start at) and those that may hold one.
+/// Executing any other node only walks its subtree (mechanism 28 of
+/// `docs/benchmarks.md`). `None` when a propagator or sink may start at
+/// any kind.
+fn executed_kinds(lang: Lang, containment: &Containment, tables: &Tables) -> Option<Arc<KindSet>> {
+    let (propagators, sinks) = (&tables.propagators, &tables.sinks);
+    if !propagators.any_kind.is_empty() || !sinks.any_kind.is_empty() {
+        return None;
+    }
+    let starts = propagators.by_kind.keys().chain(sinks.by_kind.keys());
+    Some(worth_executing(
+        lang,
+        containment,
+        starts.copied().collect(),
+    ))
+}
+
+/// [`executed_kinds`] for propagators and sinks starting at `starts`,
+/// kept per language and set of start kinds.
+fn worth_executing(lang: Lang, containment: &Containment, mut starts: Vec<u16>) -> Arc<KindSet> {
+    static KEPT: RunMemo<(Lang, Vec<u16>), Arc<KindSet>> = RunMemo::new();
+    starts.sort_unstable();
+    starts.dedup();
+    let key = (lang, starts);
+    KEPT.get_or(&key, || {
+        let grammar = (lang.info().grammar)();
+        let mut targets = shape_kinds(lang).acted_on(&grammar);
+        targets.extend(&key.1);
+        Arc::new(containment.being_or_holding(&grammar, &targets))
+    })
 }
 
 /// Runs the taint specifications `rules` over the tree at `root`. `None`
@@ -337,7 +380,11 @@ pub fn analyze<'t>(
     } else {
         (1 << rules.len()) - 1
     };
+    let executed = file
+        .containment
+        .and_then(|containment| executed_kinds(lang, containment, &tables));
     let mut analyzer = Analyzer {
+        executed,
         shape: shape(lang),
         kinds: shape_kinds(lang),
         ctx,
@@ -385,6 +432,13 @@ impl<'a, 'c> Analyzer<'a, 'c> {
             return;
         }
         let kind = node.kind_id();
+        if self
+            .executed
+            .as_ref()
+            .is_some_and(|e| !e.contains(kind) && node.is_named() && !node.has_error())
+        {
+            return;
+        }
         if self.kinds.functions.contains(kind) {
             self.function(node, state, depth);
             return;
@@ -1172,4 +1226,44 @@ fn collect_steps(last: &Rc<TraceNode>) -> Vec<Step> {
         steps.extend(tail);
     }
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::worth_executing;
+    use crate::lang::Lang;
+    use crate::taint::shape::shape_kinds;
+
+    /// The kinds the pass acts on are always executed, and so are the
+    /// start kinds it is given; a comment never is.
+    #[test]
+    fn executed_kinds_hold_what_the_pass_acts_on() {
+        for lang in Lang::all() {
+            let containment = lang.containment().expect("node-types.json reads");
+            let grammar = (lang.info().grammar)();
+            let acted_on = shape_kinds(lang).acted_on(&grammar);
+            assert!(acted_on.len() >= 4, "{lang:?}: {acted_on:?}");
+            let call = ["call", "call_expression"]
+                .iter()
+                .map(|name| grammar.id_for_node_kind(name, true))
+                .find(|&id| id != 0)
+                .expect("a call kind");
+            let comment = ["comment", "line_comment"]
+                .iter()
+                .map(|name| grammar.id_for_node_kind(name, true))
+                .find(|&id| id != 0)
+                .expect("a comment kind");
+            let bare = worth_executing(lang, containment, Vec::new());
+            let with_calls = worth_executing(lang, containment, vec![call]);
+            for &kind in &acted_on {
+                assert!(
+                    bare.contains(kind),
+                    "{lang:?}: {}",
+                    grammar.node_kind_for_id(kind).unwrap_or("?")
+                );
+            }
+            assert!(with_calls.contains(call), "{lang:?}");
+            assert!(!with_calls.contains(comment), "{lang:?}");
+        }
+    }
 }

@@ -431,6 +431,20 @@ impl ShapeKinds {
         node.child_by_field_id(*self.field_ids.get(name)?)
     }
 
+    /// The named kinds the pass acts on by what they are, whatever the
+    /// rules: functions, bindings, branches and loops.
+    pub fn acted_on(&self, grammar: &tree_sitter::Language) -> Vec<u16> {
+        (0..grammar.node_kind_count() as u16)
+            .filter(|&k| grammar.node_kind_is_named(k))
+            .filter(|&k| {
+                self.functions.contains(k)
+                    || self.ifs.contains(k)
+                    || self.binding(k).is_some()
+                    || self.loop_of(k).is_some()
+            })
+            .collect()
+    }
+
     /// The binding a node of kind `id` is.
     pub fn binding(&self, id: u16) -> Option<&'static Binding> {
         let i = self.bindings.iter().position(|k| k.contains(id))?;
