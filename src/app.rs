@@ -164,6 +164,8 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
     };
     let anchor_path = stdin.as_ref().map(|s| PathBuf::from(&s.name));
     let mut governed: Vec<(SourceFile, Option<usize>)> = Vec::new();
+    // A set: pre-commit names thousands of files, each compared with all.
+    let named: std::collections::HashSet<&Path> = args.paths.iter().map(PathBuf::as_path).collect();
     for file in files.into_iter().chain(anchor_path.iter().filter_map(|p| {
         crate::walk::FileKind::of(p).map(|kind| SourceFile {
             path: p.clone(),
@@ -176,7 +178,7 @@ fn check_command(args: &CheckArgs) -> Result<i32, i32> {
         })?;
         let admitted = config.is_none_or(|i| resolver.configs[i].admits(&file.path));
         // A file named explicitly or piped in is linted even when excluded.
-        let explicit = args.paths.iter().any(|p| p == &file.path) || stdin.is_some();
+        let explicit = stdin.is_some() || named.contains(file.path.as_path());
         if admitted || explicit {
             governed.push((file, config));
         }
