@@ -96,6 +96,19 @@ pub fn position_at(text: &str, offset: usize) -> Position {
     }
 }
 
+/// Where each line of `text` starts, in bytes. Lines end at `\n`, `\r\n`
+/// or a lone `\r`, as editors (LSP) and miette's snippets count them.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            starts.push(i + 1);
+        }
+    }
+    starts
+}
+
 /// Line starts of a text, for fast offset → position lookups. The starts
 /// are found on the first lookup: most files have no finding, and scanning
 /// every byte of them for line ends would be wasted.
@@ -113,17 +126,7 @@ impl<'a> LineIndex<'a> {
     }
 
     fn starts(&self) -> &[usize] {
-        self.starts.get_or_init(|| {
-            let bytes = self.text.as_bytes();
-            let mut starts = vec![0];
-            for (i, b) in bytes.iter().enumerate() {
-                let ends_line = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
-                if ends_line {
-                    starts.push(i + 1);
-                }
-            }
-            starts
-        })
+        self.starts.get_or_init(|| line_starts(self.text))
     }
 
     /// Same result as [`position_at`], in logarithmic time plus the line's length.

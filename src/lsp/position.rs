@@ -37,16 +37,9 @@ pub struct LineTable<'a> {
 
 impl<'a> LineTable<'a> {
     pub fn new(text: &'a str, encoding: Encoding) -> Self {
-        let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        for (i, b) in bytes.iter().enumerate() {
-            if *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
-                starts.push(i + 1);
-            }
-        }
         LineTable {
             text,
-            starts,
+            starts: crate::diagnostic::line_starts(text),
             encoding,
         }
     }

@@ -17,22 +17,10 @@ use std::io::{self, Write};
 struct NamedText<'a> {
     name: &'a str,
     text: &'a str,
-    /// Where each line starts, as miette counts lines.
+    /// Where each line starts ([`crate::diagnostic::line_starts`]: as
+    /// miette counts lines).
     lines: &'a [usize],
     language: &'static str,
-}
-
-/// Where each line of `text` starts, line breaks counted as miette counts
-/// them: `\n`, `\r\n` and a lone `\r`.
-fn line_starts(text: &str) -> Vec<usize> {
-    let bytes = text.as_bytes();
-    let mut starts = vec![0];
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
-            starts.push(i + 1);
-        }
-    }
-    starts
 }
 
 impl SourceCode for NamedText<'_> {
@@ -245,7 +233,7 @@ fn render_file(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let shown = mask_secrets(file, rules);
-    let lines = line_starts(&shown);
+    let lines = crate::diagnostic::line_starts(&shown);
     for finding in &file.findings {
         let view = FindingView {
             finding,
@@ -268,8 +256,8 @@ fn render_file(
 
 #[cfg(test)]
 mod tests {
-    use super::{line_starts, mask_secrets, NamedText};
-    use crate::diagnostic::{Finding, Severity, Span};
+    use super::{mask_secrets, NamedText};
+    use crate::diagnostic::{line_starts, Finding, Severity, Span};
     use crate::lang::Lang;
     use crate::rule::index::{RuleSet, Selection};
     use crate::rule::load::{builtin_sources, compile_all};
