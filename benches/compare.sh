@@ -213,16 +213,19 @@ done
 
 bl=("$BACKLINT" check --format json --quiet --fail-on error)
 # NAMED_RUN LIST CMD...: CMD with the paths of LIST appended, in batches
-# (xargs); exits 1 where xargs reports a batch that exited 1-125.
+# run one after another (xargs). Exits 1 when a batch reported findings,
+# 2 when one failed (exit code above 1: an error, a panic), which stops it.
 NAMED_RUN="$OUT/named-run.sh"
 cat >"$NAMED_RUN" <<'SH'
 #!/usr/bin/env bash
 list=$1
 shift
-xargs -d '\n' -a "$list" "$@"
-code=$?
-[[ $code == 123 ]] && exit 1
-exit $code
+xargs -r -d '\n' -a "$list" sh -c '"$@"; c=$?; [ "$c" -gt 1 ] && exit 255; exit "$c"' named-run "$@"
+case $? in
+  0) exit 0 ;;
+  123) exit 1 ;;
+  *) exit 2 ;;
+esac
 SH
 chmod +x "$NAMED_RUN"
 cold=()
@@ -257,6 +260,8 @@ for lang in $LANGS; do
   fi
   # As `pre-commit run --all-files` runs it: every source file named, in
   # command lines of xargs's default size (pre-commit also batches), warm.
+  # The list comes from `find`: named files are linted even where an
+  # ignore file or the configuration would exclude them.
   if [[ $HAS_CACHE == 1 && ( -z "${ONLY:-}" || " $ONLY " == *" backlint-named-warm "* ) ]]; then
     named="$OUT/named/$lang.txt"
     mkdir -p "$OUT/named"
