@@ -39,22 +39,22 @@ impl SourceCode for NamedText<'_> {
             .partition_point(|&s| s <= span.offset())
             .saturating_sub(1);
         // One line more than shown: miette looks at the character before
-        // an empty span, which may be the line break before it.
-        let first = line.saturating_sub(before + 1);
-        let from = self.lines.get(first).copied().unwrap_or(0);
-        let (window, shifted) = match self.text.get(from..) {
-            Some(rest) if span.offset() <= self.text.len() => (
-                rest,
-                SourceSpan::new((span.offset() - from).into(), span.len()),
-            ),
-            // Out of bounds: miette's own error.
-            _ => (self.text, *span),
-        };
-        let (from, first) = if window.len() == self.text.len() {
-            (0, 0)
+        // an empty span, which may be the line break before it. A span
+        // past the end is read from the start, for miette's own error.
+        let first = if span.offset() <= self.text.len() {
+            line.saturating_sub(before + 1)
         } else {
-            (from, first)
+            0
         };
+        let (first, from, window) = match self
+            .lines
+            .get(first)
+            .and_then(|&from| Some((from, self.text.get(from..)?)))
+        {
+            Some((from, window)) => (first, from, window),
+            None => (0, 0, self.text),
+        };
+        let shifted = SourceSpan::new((span.offset() - from).into(), span.len());
         let inner = window.read_span(&shifted, before, after)?;
         Ok(Box::new(
             MietteSpanContents::new_named(
