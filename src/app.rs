@@ -23,6 +23,7 @@ pub const EXIT_ERROR: i32 = 2;
 /// Runs backlint with the process arguments.
 pub fn main() -> i32 {
     crate::heap::tune();
+    crate::lang::arena::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

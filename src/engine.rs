@@ -103,7 +103,7 @@ pub fn lint_source_within(
     if let Some(index) = rules.for_lang(lang) {
         let live = index.live(source.as_bytes());
         if live.any() {
-            let Some(tree) = parse_until(lang, source, deadline) else {
+            let Some(tree) = crate::lang::arena::parse(lang, source, deadline) else {
                 outcome.notices.push(timeout(path));
                 return outcome;
             };

@@ -3,6 +3,7 @@
 //! Adding a language means adding one module here with a [`LanguageInfo`],
 //! one entry in [`LANGUAGES`], and the grammar dependency in `Cargo.toml`.
 
+pub mod arena;
 pub mod containment;
 mod javascript;
 pub mod kind_set;

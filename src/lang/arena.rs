@@ -1,0 +1,596 @@
+//! A per-thread arena for the syntax tree of the file being linted.
+//!
+//! tree-sitter allocates every node of a tree with `malloc` and frees them
+//! one by one when the tree is dropped: on a cold run that is a tenth of
+//! the instructions, and the nodes end up scattered over the heap. While
+//! [`parse`] runs, tree-sitter's allocations on this thread are instead
+//! cut one after the other from a few large chunks; the tree is then
+//! dropped by forgetting it and starting the chunks over, without a walk
+//! over its nodes.
+//!
+//! tree-sitter's allocator is process-wide, so [`install`] routes all of
+//! its allocations through this module: outside a parse (other threads,
+//! cursors, the language server's trees) they go to the C allocator as
+//! before, and a block that is not in this thread's arena is freed by the
+//! C allocator. Only the parse itself, with a parser made for it and
+//! deleted right after, writes into the arena, so no tree-sitter object
+//! that outlives the file points into it.
+
+use std::cell::UnsafeCell;
+use std::ffi::c_void;
+use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+use tree_sitter::{ParseOptions, Parser, Tree};
+
+use super::Lang;
+
+/// Alignment of every block, as `malloc` gives.
+const ALIGN: usize = 16;
+/// Room before each block for its size. Blocks start 8 bytes past an
+/// aligned address, so the header costs what glibc's own does.
+const HEADER: usize = 8;
+/// Size of a thread's first chunk.
+const FIRST_CHUNK: usize = 1 << 20;
+/// Largest chunk a thread keeps between files; a file that needed more
+/// gives its chunks back, so one large file does not pin its memory.
+const KEEP: usize = 2 << 20;
+/// Most a thread's arena may hold at once; past it, allocations go to the
+/// C allocator and the tree is freed node by node as before.
+const LIMIT: usize = 1 << 30;
+
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Memory from the system that blocks are cut from.
+struct Chunk {
+    start: *mut u8,
+    len: usize,
+}
+
+impl Chunk {
+    fn new(len: usize) -> Option<Chunk> {
+        let start = system::map(len)?;
+        Some(Chunk { start, len })
+    }
+
+    fn holds(&self, p: *const u8) -> bool {
+        let (start, p) = (self.start as usize, p as usize);
+        p >= start && p < start + self.len
+    }
+
+    /// Offset of block `p`'s header in this chunk.
+    fn offset(&self, p: *const u8) -> usize {
+        p as usize - HEADER - self.start as usize
+    }
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        system::unmap(self.start, self.len);
+    }
+}
+
+struct Arena {
+    /// Chunks in the order they were made; blocks are cut from the last.
+    chunks: Vec<Chunk>,
+    /// Offset of the next block's header in the last chunk.
+    used: usize,
+    /// Bytes in all chunks.
+    reserved: usize,
+    /// Whether tree-sitter's allocations on this thread go to the arena.
+    active: bool,
+    /// Trees from the arena still alive on this thread.
+    trees: usize,
+    /// Allocations that found the arena full.
+    overflows: usize,
+}
+
+thread_local! {
+    static ARENA: UnsafeCell<Arena> = const { UnsafeCell::new(Arena::new()) };
+}
+
+/// Runs `f` on this thread's arena (`None` while the thread exits).
+fn with_arena<R>(f: impl FnOnce(&mut Arena) -> R) -> Option<R> {
+    // SAFETY: the arena is thread-local, and every caller's `f` returns
+    // before anything else can reach it: the allocator functions do not
+    // call each other or tree-sitter while holding it.
+    ARENA.try_with(|a| f(unsafe { &mut *a.get() })).ok()
+}
+
+/// Bytes a block of `size` takes, header included: a multiple of
+/// [`ALIGN`], so every block stays aligned after the first.
+fn span(size: usize) -> Option<usize> {
+    size.checked_add(HEADER + ALIGN - 1)
+        .map(|n| n & !(ALIGN - 1))
+}
+
+/// The size written before block `p`.
+///
+/// # Safety
+/// `p` must have come from [`Arena::take`].
+unsafe fn size_of_block(p: *const u8) -> usize {
+    // SAFETY: `take` wrote the size in the 8-aligned header before `p`.
+    unsafe { (p.sub(HEADER) as *const usize).read() }
+}
+
+impl Arena {
+    const fn new() -> Arena {
+        Arena {
+            chunks: Vec::new(),
+            used: HEADER,
+            reserved: 0,
+            active: false,
+            trees: 0,
+            overflows: 0,
+        }
+    }
+
+    fn holds(&self, p: *const u8) -> bool {
+        self.chunks.iter().rev().any(|c| c.holds(p))
+    }
+
+    /// A block of `size` bytes, or null when the arena is full.
+    fn take(&mut self, size: usize) -> *mut u8 {
+        let Some(need) = span(size) else {
+            return ptr::null_mut();
+        };
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| self.used + need <= c.len);
+        if !fits && !self.grow(need) {
+            self.overflows += 1;
+            return ptr::null_mut();
+        }
+        let Some(chunk) = self.chunks.last() else {
+            return ptr::null_mut();
+        };
+        // SAFETY: `used + need` is within the chunk (checked above) and
+        // the header is 8-aligned.
+        unsafe {
+            let header = chunk.start.add(self.used);
+            (header as *mut usize).write(size);
+            self.used += need;
+            header.add(HEADER)
+        }
+    }
+
+    /// Starts a new chunk with room for a block of `need` bytes.
+    fn grow(&mut self, need: usize) -> bool {
+        let last = self.chunks.last().map_or(FIRST_CHUNK / 2, |c| c.len);
+        let Some(len) = need.checked_add(HEADER).map(|n| n.max(last * 2)) else {
+            return false;
+        };
+        if self.reserved + len > LIMIT {
+            return false;
+        }
+        let Some(chunk) = Chunk::new(len) else {
+            return false;
+        };
+        self.chunks.push(chunk);
+        self.reserved += len;
+        self.used = HEADER;
+        true
+    }
+
+    /// If `p` is the last block: its header's offset and its chunk's size.
+    fn last_block(&self, p: *const u8) -> Option<(usize, usize)> {
+        let chunk = self.chunks.last()?;
+        if !chunk.holds(p) {
+            return None;
+        }
+        // SAFETY: `p` is in the arena, so it came from `take`.
+        let need = span(unsafe { size_of_block(p) })?;
+        let offset = chunk.offset(p);
+        (offset + need == self.used).then_some((offset, chunk.len))
+    }
+
+    /// Takes back the last block if `p` is it (scratch arrays are often
+    /// freed right after they are made); other blocks wait for the reset.
+    fn give_back(&mut self, p: *const u8) {
+        if let Some((offset, _)) = self.last_block(p) {
+            self.used = offset;
+        }
+    }
+
+    /// Grows the last block `p` to `size` bytes in place, if it is the
+    /// last and its chunk has room.
+    fn extend_last(&mut self, p: *const u8, size: usize) -> bool {
+        let (Some((offset, len)), Some(need)) = (self.last_block(p), span(size)) else {
+            return false;
+        };
+        if offset + need > len {
+            return false;
+        }
+        self.used = offset + need;
+        true
+    }
+
+    /// Forgets every block: called when no tree from the arena is left.
+    /// One chunk is kept if everything fitted in it and it is small.
+    fn reset(&mut self) {
+        if self.chunks.len() > 1 || self.reserved > KEEP {
+            self.chunks.clear();
+            self.reserved = 0;
+        }
+        self.used = HEADER;
+    }
+
+    /// Resizes block `p` of the arena: in place if it has room, else into
+    /// a new block (`Err` with the old size, the new block null when the
+    /// arena cannot take it).
+    fn resize(&mut self, p: *mut u8, size: usize) -> Result<(), (usize, *mut u8)> {
+        // SAFETY: `p` is in the arena, so it came from `take`.
+        let old = unsafe { size_of_block(p) };
+        let room = span(old).map_or(0, |n| n - HEADER);
+        if size <= room || self.extend_last(p, size) {
+            // SAFETY: as above; the header is the block's.
+            unsafe { (p.sub(HEADER) as *mut usize).write(size) };
+            return Ok(());
+        }
+        let new = if self.active {
+            self.take(size)
+        } else {
+            ptr::null_mut()
+        };
+        Err((old, new))
+    }
+}
+
+/// A block of `size` bytes from this thread's arena while it parses; null
+/// otherwise, or when the arena is full.
+fn take_while_parsing(size: usize) -> *mut u8 {
+    with_arena(|a| a.active.then(|| a.take(size)))
+        .flatten()
+        .unwrap_or(ptr::null_mut())
+}
+
+extern "C" fn ts_arena_malloc(size: usize) -> *mut c_void {
+    let p = take_while_parsing(size);
+    if p.is_null() {
+        // SAFETY: the C allocator, as tree-sitter would have called it.
+        unsafe { libc::malloc(size) }
+    } else {
+        p.cast()
+    }
+}
+
+extern "C" fn ts_arena_calloc(count: usize, size: usize) -> *mut c_void {
+    let Some(total) = count.checked_mul(size) else {
+        return ptr::null_mut();
+    };
+    let p = take_while_parsing(total);
+    if p.is_null() {
+        // SAFETY: the C allocator, as tree-sitter would have called it.
+        unsafe { libc::calloc(count, size) }
+    } else {
+        // SAFETY: `take` gave `total` writable bytes; chunks are reused.
+        unsafe { p.write_bytes(0, total) };
+        p.cast()
+    }
+}
+
+extern "C" fn ts_arena_realloc(p: *mut c_void, size: usize) -> *mut c_void {
+    if p.is_null() {
+        return ts_arena_malloc(size);
+    }
+    let block = p.cast::<u8>();
+    let resized = with_arena(|a| a.holds(block).then(|| a.resize(block, size))).flatten();
+    match resized {
+        // SAFETY: not the arena's, so the C allocator gave it.
+        None => unsafe { libc::realloc(p, size) },
+        Some(Ok(())) => p,
+        Some(Err((old, new))) => {
+            let new = if new.is_null() {
+                // SAFETY: the C allocator, for a block the arena cannot take.
+                unsafe { libc::malloc(size).cast::<u8>() }
+            } else {
+                new
+            };
+            if !new.is_null() {
+                // SAFETY: both blocks hold at least `old.min(size)` bytes
+                // and do not overlap.
+                unsafe { ptr::copy_nonoverlapping(block, new, old.min(size)) };
+            }
+            new.cast()
+        }
+    }
+}
+
+extern "C" fn ts_arena_free(p: *mut c_void) {
+    if p.is_null() {
+        return;
+    }
+    let ours = with_arena(|a| {
+        let ours = a.holds(p.cast());
+        if ours {
+            a.give_back(p.cast());
+        }
+        ours
+    });
+    if ours != Some(true) {
+        // SAFETY: not the arena's, so the C allocator gave it.
+        unsafe { libc::free(p) }
+    }
+}
+
+/// Routes tree-sitter's allocations through this module. Call it once, at
+/// the start of `main`, before any other thread exists; until it is called
+/// [`parse`] parses with the C allocator.
+pub fn install() {
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    // SAFETY: the functions behave as malloc/calloc/realloc/free (null
+    // only when the C allocator itself fails), and every block the C
+    // allocator gave before this call is still freed by it, since it is
+    // in no arena. No other thread is running tree-sitter yet.
+    unsafe {
+        tree_sitter::set_allocator(Some(tree_sitter::Allocator {
+            malloc: ts_arena_malloc,
+            calloc: ts_arena_calloc,
+            realloc: ts_arena_realloc,
+            free: ts_arena_free,
+        }));
+    }
+}
+
+/// A tree parsed into this thread's arena (or, when the arena is not
+/// installed or was full, with the C allocator). It cannot be sent to
+/// another thread: its nodes live in this thread's arena.
+pub struct FileTree {
+    tree: ManuallyDrop<Tree>,
+    /// Whether some nodes came from the C allocator and must be freed.
+    free_nodes: bool,
+    /// Whether the tree counts in this thread's arena.
+    in_arena: bool,
+    _this_thread: PhantomData<*const ()>,
+}
+
+impl FileTree {
+    /// The tree's root. Only nodes are handed out, never the `Tree`: a
+    /// copy of it would share nodes that go when this value goes.
+    pub fn root_node(&self) -> tree_sitter::Node<'_> {
+        self.tree.root_node()
+    }
+
+    /// Whether the nodes are in the arena (false when it is not installed,
+    /// or was full, and they came from the C allocator).
+    pub fn in_arena(&self) -> bool {
+        self.in_arena && !self.free_nodes
+    }
+}
+
+impl Drop for FileTree {
+    fn drop(&mut self) {
+        if self.free_nodes {
+            // SAFETY: the tree is dropped once, here, and not used after.
+            unsafe { ManuallyDrop::drop(&mut self.tree) };
+        }
+        if self.in_arena {
+            with_arena(tree_done);
+        }
+    }
+}
+
+/// One tree of the arena is gone; with none left, the arena starts over.
+/// (Trees of one thread normally end in the reverse order they began;
+/// counting them keeps the arena safe in any order.)
+fn tree_done(a: &mut Arena) {
+    a.trees = a.trees.saturating_sub(1);
+    if a.trees == 0 {
+        a.reset();
+    }
+}
+
+/// Parses `source` into this thread's arena with a parser made for it,
+/// giving up (`None`) once `deadline` has passed.
+pub fn parse(lang: Lang, source: &str, deadline: Option<Instant>) -> Option<FileTree> {
+    let overflows = INSTALLED
+        .load(Ordering::Relaxed)
+        .then(|| {
+            with_arena(|a| {
+                a.active = true;
+                a.trees += 1;
+                a.overflows
+            })
+        })
+        .flatten();
+    let tree = parse_with_new_parser(lang, source, deadline);
+    let overflowed = overflows.map(|before| {
+        with_arena(|a| {
+            a.active = false;
+            a.overflows != before
+        })
+        .unwrap_or(true)
+    });
+    let Some(tree) = tree else {
+        if overflows.is_some() {
+            with_arena(tree_done);
+        }
+        return None;
+    };
+    Some(FileTree {
+        tree: ManuallyDrop::new(tree),
+        free_nodes: overflowed != Some(false),
+        in_arena: overflows.is_some(),
+        _this_thread: PhantomData,
+    })
+}
+
+/// Parses with a parser of its own, deleted before returning: everything
+/// it allocated for itself is in the arena and must not outlive the file.
+fn parse_with_new_parser(lang: Lang, source: &str, deadline: Option<Instant>) -> Option<Tree> {
+    let mut parser = Parser::new();
+    parser.set_language(&(lang.info().grammar)()).ok()?;
+    let bytes = source.as_bytes();
+    let mut read = |offset: usize, _| bytes.get(offset..).unwrap_or_default();
+    let mut progress = |_: &tree_sitter::ParseState| match deadline {
+        Some(d) if Instant::now() > d => std::ops::ControlFlow::Break(()),
+        _ => std::ops::ControlFlow::Continue(()),
+    };
+    let options = ParseOptions::new().progress_callback(&mut progress);
+    parser.parse_with_options(&mut read, None, Some(options))
+}
+
+/// Chunks straight from the system, so giving one back returns its pages
+/// at once instead of leaving a hole in the C allocator's heap.
+mod system {
+    #[cfg(unix)]
+    pub fn map(len: usize) -> Option<*mut u8> {
+        // SAFETY: an anonymous private mapping; no file, no fixed address.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        (p != libc::MAP_FAILED).then_some(p.cast())
+    }
+
+    #[cfg(unix)]
+    pub fn unmap(start: *mut u8, len: usize) {
+        // SAFETY: `start..start + len` is a mapping made by `map`.
+        unsafe { libc::munmap(start.cast(), len) };
+    }
+
+    #[cfg(not(unix))]
+    pub fn map(len: usize) -> Option<*mut u8> {
+        let layout = std::alloc::Layout::from_size_align(len, super::ALIGN).ok()?;
+        // SAFETY: the layout's size is not zero.
+        let p = unsafe { std::alloc::alloc(layout) };
+        (!p.is_null()).then_some(p)
+    }
+
+    #[cfg(not(unix))]
+    pub fn unmap(start: *mut u8, len: usize) {
+        if let Ok(layout) = std::alloc::Layout::from_size_align(len, super::ALIGN) {
+            // SAFETY: allocated by `map` with this layout.
+            unsafe { std::alloc::dealloc(start, layout) };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fills a block with its own number, so a block that overlaps
+    /// another, or was moved without its bytes, shows.
+    fn fill(p: *mut u8, size: usize, tag: u8) {
+        // SAFETY: `p` holds `size` writable bytes.
+        unsafe { p.write_bytes(tag, size) };
+    }
+
+    fn holds_only(p: *const u8, size: usize, tag: u8) -> bool {
+        // SAFETY: `p` holds `size` readable bytes.
+        unsafe { std::slice::from_raw_parts(p, size) }
+            .iter()
+            .all(|&b| b == tag)
+    }
+
+    #[test]
+    fn blocks_are_aligned_and_apart() {
+        let mut arena = Arena::new();
+        let sizes = [0, 1, 7, 8, 9, 15, 16, 17, 100, 4096, 70_000, 3 << 20, 5];
+        let blocks: Vec<_> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &size)| {
+                let p = arena.take(size);
+                assert!(!p.is_null());
+                assert_eq!(p as usize % ALIGN, 0, "block of {size} bytes");
+                fill(p, size, i as u8);
+                (p, size)
+            })
+            .collect();
+        for (i, &(p, size)) in blocks.iter().enumerate() {
+            assert!(arena.holds(p));
+            assert!(holds_only(p, size, i as u8), "block {i} was overwritten");
+            // SAFETY: `p` came from `take`.
+            assert_eq!(unsafe { size_of_block(p) }, size);
+        }
+        assert!(
+            arena.chunks.len() > 1,
+            "a 3 MiB block needs a chunk of its own"
+        );
+        assert!(!arena.holds(&arena as *const Arena as *const u8));
+    }
+
+    #[test]
+    fn the_last_block_is_given_back_and_grown_in_place() {
+        let mut arena = Arena::new();
+        let first = arena.take(40);
+        let second = arena.take(40);
+        let used = arena.used;
+        arena.give_back(first);
+        assert_eq!(arena.used, used, "only the last block goes back");
+        arena.give_back(second);
+        assert!(arena.used < used);
+        assert_eq!(arena.take(40), second, "its room is used again");
+
+        fill(second, 40, 9);
+        assert_eq!(arena.resize(second, 1000), Ok(()));
+        assert!(holds_only(second, 40, 9));
+        // SAFETY: `second` came from `take`.
+        assert_eq!(unsafe { size_of_block(second) }, 1000);
+        assert_eq!(arena.resize(second, 10), Ok(()), "shrinking stays in place");
+    }
+
+    #[test]
+    fn a_block_that_cannot_grow_in_place_is_copied() {
+        let mut arena = Arena::new();
+        arena.active = true;
+        let block = arena.take(24);
+        fill(block, 24, 5);
+        let _after = arena.take(8);
+        let Err((old, moved)) = arena.resize(block, 500) else {
+            panic!("a block followed by another cannot grow in place");
+        };
+        assert_eq!(old, 24);
+        assert!(!moved.is_null() && moved != block);
+        // The caller copies (as `ts_arena_realloc` does).
+        arena.active = false;
+        let Err((_, none)) = arena.resize(block, 600) else {
+            panic!("still no room in place");
+        };
+        assert!(none.is_null(), "outside a parse the arena gives nothing");
+    }
+
+    #[test]
+    fn reset_keeps_one_small_chunk_only() {
+        let mut arena = Arena::new();
+        arena.take(100);
+        arena.reset();
+        assert_eq!(arena.chunks.len(), 1, "one small chunk is kept");
+        assert_eq!(arena.used, HEADER);
+        arena.take(FIRST_CHUNK);
+        assert_eq!(arena.chunks.len(), 2);
+        arena.reset();
+        assert!(
+            arena.chunks.is_empty(),
+            "a file that needed two chunks gives them back"
+        );
+        arena.take(KEEP + 1);
+        arena.reset();
+        assert!(
+            arena.chunks.is_empty(),
+            "a chunk over the size kept goes back"
+        );
+    }
+
+    #[test]
+    fn a_full_arena_says_so() {
+        let mut arena = Arena::new();
+        assert!(arena.take(LIMIT).is_null());
+        assert_eq!(arena.overflows, 1);
+        assert!(arena.take(usize::MAX).is_null());
+        assert!(!arena.take(64).is_null(), "smaller blocks still fit");
+    }
+}
