@@ -243,6 +243,7 @@ for lang in $LANGS; do
   # backlint itself.
   [[ -x "$BIN/parse_floor" ]] && measure parse-floor "$lang" "tree-sitter parse only (walk+read+parse)" "$RUNS" "$dir" "$BIN/parse_floor" .
   [[ -x "$BIN/parse_floor" ]] && measure parse-floor-visit "$lang" "tree-sitter parse + a cursor visit of every node" "$RUNS" "$dir" "$BIN/parse_floor" --visit .
+  [[ -x "$BIN/parse_floor" ]] && measure parse-floor-arena "$lang" "tree-sitter parse into backlint's per-thread arena (mechanism 31)" "$RUNS" "$dir" "$BIN/parse_floor" --arena .
   measure backlint "$lang" "backlint, all rules, cold" "$RUNS" "$dir" "${bl[@]}" "${cold[@]}" .
   measure backlint-one-rule "$lang" "backlint --select hardcoded-secret (unanchored: parses every file)" "$RUNS" "$dir" "${bl[@]}" "${cold[@]}" --select hardcoded-secret .
   measure backlint-jobs1 "$lang" "backlint --jobs 1" "$RUNS" "$dir" "${bl[@]}" "${cold[@]}" --jobs 1 .

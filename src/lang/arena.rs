@@ -32,10 +32,14 @@ const ALIGN: usize = 16;
 /// Room before each block for its size. Blocks start 8 bytes past an
 /// aligned address, so the header costs what glibc's own does.
 const HEADER: usize = 8;
-/// Size of a thread's first chunk.
-const FIRST_CHUNK: usize = 1 << 20;
-/// Largest chunk a thread keeps between files; a file that needed more
-/// gives its chunks back, so one large file does not pin its memory.
+/// Size of a thread's first chunk, and what the size of every chunk is a
+/// multiple of: one huge page of the processor, so that where the system
+/// allows (Linux's transparent huge pages) a chunk costs one page fault
+/// per 2 MiB instead of one per 4 KiB.
+const FIRST_CHUNK: usize = 2 << 20;
+/// Largest chunk a thread keeps between files (one huge page); a file that
+/// needed more gives its chunks back, so one large file does not pin its
+/// memory. Most files need less than a megabyte.
 const KEEP: usize = 2 << 20;
 /// Most a thread's arena may hold at once; past it, allocations go to the
 /// C allocator and the tree is freed node by node as before.
@@ -160,7 +164,10 @@ impl Arena {
     /// Starts a new chunk with room for a block of `need` bytes.
     fn grow(&mut self, need: usize) -> bool {
         let last = self.chunks.last().map_or(FIRST_CHUNK / 2, |c| c.len);
-        let Some(len) = need.checked_add(HEADER).map(|n| n.max(last * 2)) else {
+        let Some(len) = need
+            .checked_add(HEADER + FIRST_CHUNK - 1)
+            .map(|n| (n & !(FIRST_CHUNK - 1)).max(last * 2))
+        else {
             return false;
         };
         if self.reserved + len > LIMIT {
@@ -209,12 +216,13 @@ impl Arena {
     }
 
     /// Forgets every block: called when no tree from the arena is left.
-    /// One chunk is kept if everything fitted in it and it is small.
+    /// The largest chunk is kept if it is small, so the next file starts
+    /// on pages already touched; the others go back to the system.
     fn reset(&mut self) {
-        if self.chunks.len() > 1 || self.reserved > KEEP {
-            self.chunks.clear();
-            self.reserved = 0;
-        }
+        let keep = self.chunks.pop().filter(|c| c.len <= KEEP);
+        self.chunks.clear();
+        self.reserved = keep.as_ref().map_or(0, |c| c.len);
+        self.chunks.extend(keep);
         self.used = HEADER;
     }
 
@@ -438,8 +446,11 @@ fn parse_with_new_parser(lang: Lang, source: &str, deadline: Option<Instant>) ->
 /// Chunks straight from the system, so giving one back returns its pages
 /// at once instead of leaving a hole in the C allocator's heap.
 mod system {
+    #[cfg(target_os = "linux")]
+    use super::FIRST_CHUNK;
+
     #[cfg(unix)]
-    pub fn map(len: usize) -> Option<*mut u8> {
+    fn anonymous(len: usize) -> Option<*mut u8> {
         // SAFETY: an anonymous private mapping; no file, no fixed address.
         let p = unsafe {
             libc::mmap(
@@ -452,6 +463,34 @@ mod system {
             )
         };
         (p != libc::MAP_FAILED).then_some(p.cast())
+    }
+
+    /// `len` bytes (a multiple of [`FIRST_CHUNK`]) at an address aligned
+    /// to it, marked for huge pages.
+    #[cfg(target_os = "linux")]
+    pub fn map(len: usize) -> Option<*mut u8> {
+        let padded = len.checked_add(FIRST_CHUNK)?;
+        let p = anonymous(padded)?;
+        let start = (p as usize).next_multiple_of(FIRST_CHUNK);
+        let (head, tail) = (start - p as usize, padded - len - (start - p as usize));
+        // SAFETY: the head and tail are the parts of the mapping just made
+        // that lie outside `start..start + len`; the advice only changes
+        // how the kernel backs the pages (a failure leaves small pages).
+        unsafe {
+            if head > 0 {
+                libc::munmap(p.cast(), head);
+            }
+            if tail > 0 {
+                libc::munmap((start + len) as *mut libc::c_void, tail);
+            }
+            libc::madvise(start as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+        }
+        Some(start as *mut u8)
+    }
+
+    #[cfg(all(unix, not(target_os = "linux")))]
+    pub fn map(len: usize) -> Option<*mut u8> {
+        anonymous(len)
     }
 
     #[cfg(unix)]
@@ -564,25 +603,40 @@ mod tests {
     }
 
     #[test]
-    fn reset_keeps_one_small_chunk_only() {
+    fn reset_keeps_the_last_chunk_if_small() {
         let mut arena = Arena::new();
         arena.take(100);
+        let first = arena.chunks[0].start;
         arena.reset();
         assert_eq!(arena.chunks.len(), 1, "one small chunk is kept");
+        assert_eq!(arena.chunks[0].start, first);
         assert_eq!(arena.used, HEADER);
-        arena.take(FIRST_CHUNK);
-        assert_eq!(arena.chunks.len(), 2);
-        arena.reset();
-        assert!(
-            arena.chunks.is_empty(),
-            "a file that needed two chunks gives them back"
+        assert_eq!(
+            arena.take(100),
+            first.wrapping_add(2 * HEADER),
+            "and used again"
         );
-        arena.take(KEEP + 1);
+        arena.take(KEEP);
+        assert_eq!(arena.chunks.len(), 2);
         arena.reset();
         assert!(
             arena.chunks.is_empty(),
             "a chunk over the size kept goes back"
         );
+        assert_eq!(arena.reserved, 0);
+    }
+
+    #[test]
+    fn chunks_are_whole_aligned_huge_pages() {
+        let mut arena = Arena::new();
+        for size in [10, FIRST_CHUNK, 3 * FIRST_CHUNK + 5] {
+            arena.take(size);
+            let chunk = arena.chunks.last().expect("a chunk");
+            assert_eq!(chunk.len % FIRST_CHUNK, 0);
+            if cfg!(target_os = "linux") {
+                assert_eq!(chunk.start as usize % FIRST_CHUNK, 0);
+            }
+        }
     }
 
     #[test]
