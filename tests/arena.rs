@@ -98,7 +98,12 @@ fn trees_parsed_into_the_arena_lint_as_before() {
 
     // A parse past its deadline gives nothing and leaves the arena usable.
     let late = Instant::now().checked_sub(Duration::from_secs(1));
+    assert_eq!(arena::live_trees(), 0);
     assert!(arena::parse(Lang::Python, &python_module(20_000), late).is_none());
+    assert_eq!(arena::live_trees(), 0, "the abandoned parse holds no place");
     let tree = arena::parse(Lang::Python, &python_module(3), None).expect("parses");
     assert!(tree.in_arena() && !tree.root_node().has_error());
+    assert_eq!(arena::live_trees(), 1);
+    drop(tree);
+    assert_eq!(arena::live_trees(), 0);
 }

@@ -22,6 +22,7 @@ use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
 use std::time::Instant;
 use tree_sitter::{ParseOptions, Parser, Tree};
 
@@ -41,10 +42,13 @@ const FIRST_CHUNK: usize = 2 << 20;
 /// needed more gives its chunks back, so one large file does not pin its
 /// memory. Most files need less than a megabyte.
 const KEEP: usize = 2 << 20;
-/// Most a thread's arena may hold at once; past it, allocations go to the
-/// C allocator and the tree is freed node by node as before.
-const LIMIT: usize = 1 << 30;
+/// Most a thread's arena may hold at once (a tree takes tens of times its
+/// file's size); past it, allocations go to the C allocator and the tree
+/// is freed node by node as before.
+const LIMIT: usize = 256 << 20;
 
+static INSTALL: Once = Once::new();
+/// Set once tree-sitter's allocator is this module's.
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// Memory from the system that blocks are cut from.
@@ -143,7 +147,7 @@ impl Arena {
         let fits = self
             .chunks
             .last()
-            .is_some_and(|c| self.used + need <= c.len);
+            .is_some_and(|c| self.used.checked_add(need).is_some_and(|end| end <= c.len));
         if !fits && !self.grow(need) {
             self.overflows += 1;
             return ptr::null_mut();
@@ -170,7 +174,11 @@ impl Arena {
         else {
             return false;
         };
-        if self.reserved + len > LIMIT {
+        if self
+            .reserved
+            .checked_add(len)
+            .is_none_or(|total| total > LIMIT)
+        {
             return false;
         }
         let Some(chunk) = Chunk::new(len) else {
@@ -208,11 +216,13 @@ impl Arena {
         let (Some((offset, len)), Some(need)) = (self.last_block(p), span(size)) else {
             return false;
         };
-        if offset + need > len {
-            return false;
+        match offset.checked_add(need) {
+            Some(end) if end <= len => {
+                self.used = end;
+                true
+            }
+            _ => false,
         }
-        self.used = offset + need;
-        true
     }
 
     /// Forgets every block: called when no tree from the arena is left.
@@ -247,6 +257,32 @@ impl Arena {
     }
 }
 
+impl Drop for Arena {
+    fn drop(&mut self) {
+        if self.trees > 0 {
+            // A tree of this thread outlives it (leaked, or kept by another
+            // thread-local): its nodes must stay where they are.
+            std::mem::forget(std::mem::take(&mut self.chunks));
+        }
+    }
+}
+
+/// What tree-sitter gets when the C allocator has no memory left: the
+/// default allocator's answer, a message and an abort, rather than a null
+/// pointer it would not check.
+fn out_of_memory(size: usize) -> ! {
+    eprintln!("backlint: out of memory allocating {size} bytes for a syntax tree");
+    std::process::abort()
+}
+
+/// `p` from the C allocator, or [`out_of_memory`] when it gave nothing.
+fn or_abort(p: *mut c_void, size: usize) -> *mut c_void {
+    if p.is_null() && size > 0 {
+        out_of_memory(size);
+    }
+    p
+}
+
 /// A block of `size` bytes from this thread's arena while it parses; null
 /// otherwise, or when the arena is full.
 fn take_while_parsing(size: usize) -> *mut u8 {
@@ -259,7 +295,7 @@ extern "C" fn ts_arena_malloc(size: usize) -> *mut c_void {
     let p = take_while_parsing(size);
     if p.is_null() {
         // SAFETY: the C allocator, as tree-sitter would have called it.
-        unsafe { libc::malloc(size) }
+        or_abort(unsafe { libc::malloc(size) }, size)
     } else {
         p.cast()
     }
@@ -272,7 +308,7 @@ extern "C" fn ts_arena_calloc(count: usize, size: usize) -> *mut c_void {
     let p = take_while_parsing(total);
     if p.is_null() {
         // SAFETY: the C allocator, as tree-sitter would have called it.
-        unsafe { libc::calloc(count, size) }
+        or_abort(unsafe { libc::calloc(count, size) }, total)
     } else {
         // SAFETY: `take` gave `total` writable bytes; chunks are reused.
         unsafe { p.write_bytes(0, total) };
@@ -288,20 +324,18 @@ extern "C" fn ts_arena_realloc(p: *mut c_void, size: usize) -> *mut c_void {
     let resized = with_arena(|a| a.holds(block).then(|| a.resize(block, size))).flatten();
     match resized {
         // SAFETY: not the arena's, so the C allocator gave it.
-        None => unsafe { libc::realloc(p, size) },
+        None => or_abort(unsafe { libc::realloc(p, size) }, size),
         Some(Ok(())) => p,
         Some(Err((old, new))) => {
             let new = if new.is_null() {
                 // SAFETY: the C allocator, for a block the arena cannot take.
-                unsafe { libc::malloc(size).cast::<u8>() }
+                or_abort(unsafe { libc::malloc(size) }, size).cast::<u8>()
             } else {
                 new
             };
-            if !new.is_null() {
-                // SAFETY: both blocks hold at least `old.min(size)` bytes
-                // and do not overlap.
-                unsafe { ptr::copy_nonoverlapping(block, new, old.min(size)) };
-            }
+            // SAFETY: both blocks hold at least `old.min(size)` bytes and
+            // do not overlap (`new` is not null: `or_abort`).
+            unsafe { ptr::copy_nonoverlapping(block, new, old.min(size)) };
             new.cast()
         }
     }
@@ -324,25 +358,31 @@ extern "C" fn ts_arena_free(p: *mut c_void) {
     }
 }
 
-/// Routes tree-sitter's allocations through this module. Call it once, at
-/// the start of `main`, before any other thread exists; until it is called
-/// [`parse`] parses with the C allocator.
+/// Routes tree-sitter's allocations through this module. Call it at the
+/// start of `main`, before any other thread exists; until it has been
+/// called, [`parse`] parses with the C allocator.
 pub fn install() {
-    if INSTALLED.swap(true, Ordering::SeqCst) {
-        return;
-    }
-    // SAFETY: the functions behave as malloc/calloc/realloc/free (null
-    // only when the C allocator itself fails), and every block the C
-    // allocator gave before this call is still freed by it, since it is
-    // in no arena. No other thread is running tree-sitter yet.
-    unsafe {
-        tree_sitter::set_allocator(Some(tree_sitter::Allocator {
-            malloc: ts_arena_malloc,
-            calloc: ts_arena_calloc,
-            realloc: ts_arena_realloc,
-            free: ts_arena_free,
-        }));
-    }
+    INSTALL.call_once(|| {
+        // SAFETY: the functions behave as malloc/calloc/realloc/free (and
+        // abort where those return null), and every block the C allocator
+        // gave before this call is still freed by it, since it is in no
+        // arena. Trees are put in arenas only once the flag below is set,
+        // after the four functions are in place.
+        unsafe {
+            tree_sitter::set_allocator(Some(tree_sitter::Allocator {
+                malloc: ts_arena_malloc,
+                calloc: ts_arena_calloc,
+                realloc: ts_arena_realloc,
+                free: ts_arena_free,
+            }));
+        }
+        INSTALLED.store(true, Ordering::Release);
+    });
+}
+
+/// Trees from this thread's arena still alive.
+pub fn live_trees() -> usize {
+    with_arena(|a| a.trees).unwrap_or(0)
 }
 
 /// A tree parsed into this thread's arena (or, when the arena is not
@@ -393,29 +433,62 @@ fn tree_done(a: &mut Arena) {
     }
 }
 
+/// A parse into this thread's arena under way: while it lasts,
+/// tree-sitter's allocations on this thread go to the arena. Dropping it
+/// unfinished (unwinding) also gives up its tree's place in the arena.
+struct Parsing {
+    overflows_before: usize,
+    finished: bool,
+}
+
+impl Parsing {
+    /// Starts one, if the arena is installed.
+    fn start() -> Option<Parsing> {
+        if !INSTALLED.load(Ordering::Acquire) {
+            return None;
+        }
+        with_arena(|a| {
+            a.active = true;
+            a.trees += 1;
+            Parsing {
+                overflows_before: a.overflows,
+                finished: false,
+            }
+        })
+    }
+
+    /// Ends it; says whether the arena was full at some point, so that
+    /// some of the tree's nodes are the C allocator's.
+    fn finish(mut self) -> bool {
+        self.finished = true;
+        with_arena(|a| {
+            a.active = false;
+            a.overflows != self.overflows_before
+        })
+        .unwrap_or(true)
+    }
+}
+
+impl Drop for Parsing {
+    fn drop(&mut self) {
+        if !self.finished {
+            with_arena(|a| {
+                a.active = false;
+                tree_done(a);
+            });
+        }
+    }
+}
+
 /// Parses `source` into this thread's arena with a parser made for it,
 /// giving up (`None`) once `deadline` has passed.
 pub fn parse(lang: Lang, source: &str, deadline: Option<Instant>) -> Option<FileTree> {
-    let overflows = INSTALLED
-        .load(Ordering::Relaxed)
-        .then(|| {
-            with_arena(|a| {
-                a.active = true;
-                a.trees += 1;
-                a.overflows
-            })
-        })
-        .flatten();
+    let parsing = Parsing::start();
     let tree = parse_with_new_parser(lang, source, deadline);
-    let overflowed = overflows.map(|before| {
-        with_arena(|a| {
-            a.active = false;
-            a.overflows != before
-        })
-        .unwrap_or(true)
-    });
+    let in_arena = parsing.is_some();
+    let overflowed = parsing.map(Parsing::finish);
     let Some(tree) = tree else {
-        if overflows.is_some() {
+        if in_arena {
             with_arena(tree_done);
         }
         return None;
@@ -423,7 +496,7 @@ pub fn parse(lang: Lang, source: &str, deadline: Option<Instant>) -> Option<File
     Some(FileTree {
         tree: ManuallyDrop::new(tree),
         free_nodes: overflowed != Some(false),
-        in_arena: overflows.is_some(),
+        in_arena,
         _this_thread: PhantomData,
     })
 }
@@ -639,6 +712,49 @@ mod tests {
         }
     }
 
+    fn in_this_arena(p: *mut c_void) -> bool {
+        with_arena(|a| a.holds(p.cast())).unwrap_or(false)
+    }
+
+    #[test]
+    fn the_allocator_functions_use_the_arena_only_while_parsing() {
+        // Outside a parse: the C allocator's blocks, through and through.
+        let c = ts_arena_malloc(100);
+        assert!(!c.is_null() && !in_this_arena(c));
+        fill(c.cast(), 100, 3);
+        let c = ts_arena_realloc(c, 10_000);
+        assert!(!in_this_arena(c) && holds_only(c.cast(), 100, 3));
+        ts_arena_free(c);
+        let zeroed = ts_arena_calloc(10, 10);
+        assert!(!in_this_arena(zeroed) && holds_only(zeroed.cast(), 100, 0));
+        ts_arena_free(zeroed);
+
+        with_arena(|a| a.active = true);
+        let kept = ts_arena_malloc(48);
+        assert!(in_this_arena(kept));
+        fill(kept.cast(), 48, 7);
+        // A block given back and taken again is zeroed by calloc.
+        let scratch = ts_arena_malloc(64);
+        fill(scratch.cast(), 64, 0xff);
+        ts_arena_free(scratch);
+        let zeroed = ts_arena_calloc(8, 8);
+        assert_eq!(zeroed, scratch, "the freed last block is reused");
+        assert!(holds_only(zeroed.cast(), 64, 0));
+        // A block that is not the last moves when it grows, bytes and all.
+        let grown = ts_arena_realloc(kept, 4000);
+        assert!(grown != kept && in_this_arena(grown));
+        assert!(holds_only(grown.cast(), 48, 7));
+        with_arena(|a| a.active = false);
+
+        // After the parse, a block of the arena that grows moves to the
+        // C allocator.
+        let moved = ts_arena_realloc(zeroed, 100_000);
+        assert!(!in_this_arena(moved) && holds_only(moved.cast(), 64, 0));
+        ts_arena_free(moved);
+        ts_arena_free(grown);
+        ts_arena_free(ptr::null_mut());
+    }
+
     #[test]
     fn a_full_arena_says_so() {
         let mut arena = Arena::new();
@@ -646,5 +762,10 @@ mod tests {
         assert_eq!(arena.overflows, 1);
         assert!(arena.take(usize::MAX).is_null());
         assert!(!arena.take(64).is_null(), "smaller blocks still fit");
+        // Sizes whose sums would wrap around are refused, not cut short.
+        assert!(arena.take(usize::MAX - 40).is_null());
+        assert_eq!(arena.overflows, 2);
+        let last = arena.take(16);
+        assert!(arena.resize(last, usize::MAX - 40).is_err());
     }
 }
