@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 fn fixture_files() -> Vec<(Lang, String, String)> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let (files, _) = discover(&[root]);
-    let files: Vec<_> = files
+    let mut files: Vec<_> = files
         .iter()
         .filter_map(|f| {
             let lang = f.lang()?;
@@ -22,7 +22,28 @@ fn fixture_files() -> Vec<(Lang, String, String)> {
         })
         .collect();
     assert!(files.len() > 100, "found {} fixture files", files.len());
+    files.extend(token_soups());
     files
+}
+
+/// Broken files: error recovery frees much of what it builds, so these
+/// exercise the arena's reuse of freed blocks.
+fn token_soups() -> Vec<(Lang, String, String)> {
+    const TOKENS: [&str; 16] = [
+        "(", ")", "{", "}", "[", "]", ",", ":", "=", "\n", "if", "x", "\"s\"", "+", "=>", ";",
+    ];
+    let mut state = 12345u32;
+    let mut soup = String::new();
+    for _ in 0..20_000 {
+        // A fixed linear congruential sequence: the same soup every run.
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        soup.push_str(TOKENS[(state >> 16) as usize % TOKENS.len()]);
+        soup.push(' ');
+    }
+    [Lang::Python, Lang::JavaScript, Lang::TypeScript, Lang::Rust]
+        .into_iter()
+        .map(|lang| (lang, format!("soup.{lang:?}"), soup.clone()))
+        .collect()
 }
 
 fn outcomes(rules: &RuleSet, files: &[(Lang, String, String)]) -> Vec<String> {
