@@ -4,9 +4,9 @@
 //! one by one when the tree is dropped: on a cold run that is a tenth of
 //! the instructions, and the nodes end up scattered over the heap. While
 //! [`parse`] runs, tree-sitter's allocations on this thread are instead
-//! cut one after the other from a few large chunks; the tree is then
-//! dropped by forgetting it and starting the chunks over, without a walk
-//! over its nodes.
+//! cut one after the other from a few large chunks (blocks the parse frees
+//! are reused by size); the tree is then dropped by forgetting it and
+//! starting the chunks over, without a walk over its nodes.
 //!
 //! tree-sitter's allocator is process-wide, so [`install`] routes all of
 //! its allocations through this module: outside a parse (other threads,
