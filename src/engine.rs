@@ -65,15 +65,21 @@ pub fn parse_until(lang: Lang, source: &str, deadline: Option<Instant>) -> Optio
                 e.insert(parser)
             }
         };
-        let bytes = source.as_bytes();
-        let mut read = |offset: usize, _| bytes.get(offset..).unwrap_or_default();
-        let mut progress = |_: &tree_sitter::ParseState| match deadline {
-            Some(d) if Instant::now() > d => ControlFlow::Break(()),
-            _ => ControlFlow::Continue(()),
-        };
-        let options = ParseOptions::new().progress_callback(&mut progress);
-        parser.parse_with_options(&mut read, None, Some(options))
+        parse_with(parser, source, deadline)
     })
+}
+
+/// Parses `source` with `parser`, giving up (`None`) once `deadline` has
+/// passed.
+pub fn parse_with(parser: &mut Parser, source: &str, deadline: Option<Instant>) -> Option<Tree> {
+    let bytes = source.as_bytes();
+    let mut read = |offset: usize, _| bytes.get(offset..).unwrap_or_default();
+    let mut progress = |_: &tree_sitter::ParseState| match deadline {
+        Some(d) if Instant::now() > d => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    };
+    let options = ParseOptions::new().progress_callback(&mut progress);
+    parser.parse_with_options(&mut read, None, Some(options))
 }
 
 /// Lints `source` (the text of `path`, displayed as given) as `lang`.

@@ -24,7 +24,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 use std::time::Instant;
-use tree_sitter::{ParseOptions, Parser, Tree};
+use tree_sitter::{Parser, Tree};
 
 use super::Lang;
 
@@ -492,7 +492,7 @@ fn tree_done(a: &mut Arena) {
 
 /// A parse into this thread's arena under way: while it lasts,
 /// tree-sitter's allocations on this thread go to the arena. Dropping it
-/// unfinished (unwinding) also gives up its tree's place in the arena.
+/// unfinished (no tree, or unwinding) gives up its tree's place in the arena.
 struct Parsing {
     overflows_before: usize,
     finished: bool,
@@ -541,15 +541,10 @@ impl Drop for Parsing {
 /// giving up (`None`) once `deadline` has passed.
 pub fn parse(lang: Lang, source: &str, deadline: Option<Instant>) -> Option<FileTree> {
     let parsing = Parsing::start();
-    let tree = parse_with_new_parser(lang, source, deadline);
+    // Without a tree, dropping `parsing` unfinished gives up its place.
+    let tree = parse_with_new_parser(lang, source, deadline)?;
     let in_arena = parsing.is_some();
     let overflowed = parsing.map(Parsing::finish);
-    let Some(tree) = tree else {
-        if in_arena {
-            with_arena(tree_done);
-        }
-        return None;
-    };
     Some(FileTree {
         tree: ManuallyDrop::new(tree),
         free_nodes: overflowed != Some(false),
@@ -563,14 +558,7 @@ pub fn parse(lang: Lang, source: &str, deadline: Option<Instant>) -> Option<File
 fn parse_with_new_parser(lang: Lang, source: &str, deadline: Option<Instant>) -> Option<Tree> {
     let mut parser = Parser::new();
     parser.set_language(&(lang.info().grammar)()).ok()?;
-    let bytes = source.as_bytes();
-    let mut read = |offset: usize, _| bytes.get(offset..).unwrap_or_default();
-    let mut progress = |_: &tree_sitter::ParseState| match deadline {
-        Some(d) if Instant::now() > d => std::ops::ControlFlow::Break(()),
-        _ => std::ops::ControlFlow::Continue(()),
-    };
-    let options = ParseOptions::new().progress_callback(&mut progress);
-    parser.parse_with_options(&mut read, None, Some(options))
+    crate::engine::parse_with(&mut parser, source, deadline)
 }
 
 /// Chunks straight from the system, so giving one back returns its pages
