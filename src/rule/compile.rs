@@ -1420,9 +1420,23 @@ mod tests {
     /// Findings of a one-query Python rule on `source`: the text of each
     /// `@match`.
     fn matches(query: &str, source: &str) -> Vec<String> {
+        let body = format!(
+            "query: |\n{}",
+            query
+                .lines()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        rule_matches(&body, source)
+    }
+
+    /// A Python rule whose matcher is `body` (YAML, indented as at the
+    /// top level).
+    fn python_rule(body: &str) -> crate::rule::index::RuleSet {
         let text = format!(
-            "id: sample\nsummary: s\nseverity: warning\ncategory: security\nmessage: m\ndocs: d\nmatch:\n  python:\n    query: |\n{}\n",
-            query.lines().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n")
+            "id: sample\nsummary: s\nseverity: warning\ncategory: security\nmessage: m\ndocs: d\nmatch:\n  python:\n{}\n",
+            body.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
         );
         let sources = [crate::rule::load::RuleSource {
             origin: "sample.yaml".into(),
@@ -1430,7 +1444,13 @@ mod tests {
             lazy: false,
         }];
         let loaded = crate::rule::load::compile_all(&sources).unwrap_or_else(|e| panic!("{e:?}"));
-        let rules = crate::rule::index::RuleSet::build(loaded, &Default::default()).expect("set");
+        crate::rule::index::RuleSet::build(loaded, &Default::default()).expect("set")
+    }
+
+    /// Findings of the Python rule [`python_rule`] makes of `body` on
+    /// `source`: the text of each `@match`.
+    fn rule_matches(body: &str, source: &str) -> Vec<String> {
+        let rules = python_rule(body);
         let outcome = crate::engine::lint_source(&rules, crate::lang::Lang::Python, "a.py", source);
         outcome
             .findings
@@ -1456,5 +1476,34 @@ mod tests {
         // Predicates belong to their pattern.
         let two = "((identifier) @match (#match? @match \"^a\"))\n((integer) @match)";
         assert_eq!(matches(two, "a = b + 7\n"), ["a", "7"]);
+    }
+
+    #[test]
+    fn has_targets_written_as_queries_need_their_predicates_literals() {
+        let body = r#"query: (call) @match
+not-has:
+  query: |
+    (argument_list (identifier) @v (#match? @v "^secret_"))
+    (argument_list (attribute attribute: (identifier) @a) (#any-of? @a "token_of" "key_of"))
+has:
+  kind: argument_list"#;
+        // The relation knows what its target's text holds: a call whose
+        // text has none of these is not searched.
+        let rules = python_rule(body);
+        let index = rules.for_lang(crate::lang::Lang::Python).expect("python");
+        let compiled = index.entries[0].matcher.compiled().expect("compiled");
+        let not_has = compiled
+            .matcher
+            .relations
+            .iter()
+            .find(|r| r.kind == crate::matcher::RelationKind::NotHas)
+            .expect("not-has");
+        let literals = not_has.target_literals.as_ref().expect("target literals");
+        assert!(literals.occur_in(b"f(secret_a)") && literals.occur_in(b"f(u.key_of)"));
+        assert!(!literals.occur_in(b"f(secret, token, key)"));
+        // And finds the same: calls holding a matching descendant are out,
+        // nested or not; the words alone do not count.
+        let source = "f(x)\ng(secret_a)\nh(k(secret_b))\nm(u.token_of)\nn(secret, u.token)\n";
+        assert_eq!(rule_matches(body, source), ["f(x)", "n(secret, u.token)"]);
     }
 }

@@ -345,6 +345,7 @@ impl TextLiterals {
 fn matcher_need(matcher: &crate::matcher::Matcher) -> Need {
     use crate::matcher::RelationKind;
     let mut need = matcher.regex.as_ref().and_then(|r| r.words().clone());
+    need = both(need, matcher.query.as_ref().and_then(query_need));
     for part in &matcher.all {
         need = both(need, matcher_need(part));
     }
@@ -360,6 +361,22 @@ fn matcher_need(matcher: &crate::matcher::Matcher) -> Need {
         .reduce(either)
         .flatten();
     both(need, any)
+}
+
+/// What the text of any node `query` matches holds: the literals its
+/// root kinds require, all of them together.
+fn query_need(query: &crate::matcher::QueryMatcher) -> Need {
+    let required = query.required.as_ref()?;
+    query
+        .root_kinds
+        .as_ref()?
+        .iter()
+        .map(|root| {
+            let (_, need) = required.by_kind.iter().find(|(kind, _)| kind == root)?;
+            Some(need.as_ref()?.literals.clone())
+        })
+        .reduce(either)
+        .flatten()
 }
 
 /// One element of a query pattern.
