@@ -248,3 +248,62 @@ fn taint_sections_are_checked_when_rules_load() {
         "{err}"
     );
 }
+
+/// A value source found by an anchor, and handler parameters of functions
+/// decorated with `@….route(…)`.
+const PARAM_LIBRARY: &str = r#"library: test-sources
+sources:
+  python:
+    - query: |
+        (call function: (identifier) @f)
+      anchors: ["user_input"]
+      where:
+        f: { regex: "^user_input$" }
+    - query: |
+        (identifier) @param
+      anchors: [".route("]
+      inside:
+        kind: decorated_definition
+        has:
+          kind: decorator
+          regex: '^@[\w.]+\.route\('
+          stop-by: { kind: block }
+        stop-by: { kind: block }
+"#;
+
+#[test]
+fn without_value_sources_only_handlers_run_and_find_what_the_whole_pass_finds() {
+    // No `user_input` and no pattern finding (`run` of a plain name): the
+    // pass runs only the functions with a request-data parameter, each
+    // with the functions inside it.
+    let code = "x = compute()\n\
+                run(x)\n\
+                def helper(p):\n\
+                \x20   run(p)\n\
+                @app.route('/a/<name>')\n\
+                def view(name):\n\
+                \x20   def inner():\n\
+                \x20       run(name)\n\
+                \x20   run(name)\n\
+                \x20   @app.route('/b/<other>')\n\
+                \x20   def nested(other):\n\
+                \x20       run(other)\n\
+                def outer():\n\
+                \x20   y = compute()\n\
+                \x20   @bp.route('/c/<key>')\n\
+                \x20   def handler(key, n: int):\n\
+                \x20       run(y)\n\
+                \x20       run(key)\n\
+                \x20   run(y)\n";
+    let dir = pack(code);
+    fs::write(dir.path().join("rules/lib.yaml"), PARAM_LIBRARY).expect("write");
+    let expected = "app.py:8:9: error[test-run-flow] `name` reaches run() as `name`\n\
+                    app.py:9:5: error[test-run-flow] `name` reaches run() as `name`\n\
+                    app.py:12:9: error[test-run-flow] `other` reaches run() as `other`\n\
+                    app.py:18:9: error[test-run-flow] `key` reaches run() as `key`\n";
+    assert_eq!(concise(dir.path()), expected);
+    // A value source's anchor in the file (here in a comment) makes the
+    // pass run over the whole file: the same findings.
+    fs::write(dir.path().join("app.py"), format!("{code}# user_input\n")).expect("write");
+    assert_eq!(concise(dir.path()), expected);
+}
