@@ -272,10 +272,12 @@ sources:
 "#;
 
 #[test]
-fn without_value_sources_only_handlers_run_and_find_what_the_whole_pass_finds() {
+fn without_value_sources_a_file_without_handlers_is_skipped_and_others_run_whole() {
     // No `user_input` and no pattern finding (`run` of a plain name): the
-    // pass runs only the functions with a request-data parameter, each
-    // with the functions inside it.
+    // pass looks for a function with a request-data parameter first. With
+    // one, it runs over the whole file, so what is known at a handler's
+    // definition (`LIMIT`) still counts, and a lambda in a default value is
+    // still not run.
     let code = "x = compute()\n\
                 run(x)\n\
                 def helper(p):\n\
@@ -294,7 +296,15 @@ fn without_value_sources_only_handlers_run_and_find_what_the_whole_pass_finds() 
                 \x20   def handler(key, n: int):\n\
                 \x20       run(y)\n\
                 \x20       run(key)\n\
-                \x20   run(y)\n";
+                \x20   run(y)\n\
+                LIMIT = 10\n\
+                @app.route('/d/<req>')\n\
+                def limited(req):\n\
+                \x20   req.limit = LIMIT\n\
+                \x20   run(req.limit)\n\
+                @app.route('/e')\n\
+                def defaults(cb=lambda other: run(other)):\n\
+                \x20   pass\n";
     let dir = pack(code);
     fs::write(dir.path().join("rules/lib.yaml"), PARAM_LIBRARY).expect("write");
     let expected = "app.py:8:9: error[test-run-flow] `name` reaches run() as `name`\n\
@@ -302,8 +312,14 @@ fn without_value_sources_only_handlers_run_and_find_what_the_whole_pass_finds() 
                     app.py:12:9: error[test-run-flow] `other` reaches run() as `other`\n\
                     app.py:18:9: error[test-run-flow] `key` reaches run() as `key`\n";
     assert_eq!(concise(dir.path()), expected);
-    // A value source's anchor in the file (here in a comment) makes the
-    // pass run over the whole file: the same findings.
+    // A value source's anchor in the file (here in a comment): the same.
     fs::write(dir.path().join("app.py"), format!("{code}# user_input\n")).expect("write");
     assert_eq!(concise(dir.path()), expected);
+    // No handler: nothing to find, and nothing found.
+    fs::write(
+        dir.path().join("app.py"),
+        "def plain(req):\n    run(req)\n@app.get('/f')\ndef listing():\n    run(x)\n",
+    )
+    .expect("write");
+    assert_eq!(concise(dir.path()), "");
 }

@@ -398,9 +398,12 @@ pub fn analyze<'t>(
         timed_out: false,
         file,
     };
-    if analyzer.tables.sources.is_empty() && file.watched.is_empty() {
-        analyzer.functions_given_request_data();
-    } else {
+    // With no value source, taint can only start at a handler's parameter;
+    // with no pattern finding to vouch for, a file without one has
+    // nothing to find.
+    let cannot_find =
+        analyzer.tables.sources.is_empty() && file.watched.is_empty() && !analyzer.any_handler();
+    if !cannot_find {
         analyzer.exec(root, &mut State::default(), 0);
     }
     if analyzer.timed_out {
@@ -862,27 +865,20 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         }
     }
 
-    /// The pass over a file where no value source can match and no
-    /// pattern finding waits to be proven harmless: taint can only start
-    /// at a parameter that is request data, so only the functions with
-    /// one run (with what they hold), each from an empty state. What the
-    /// rest of the file would compute is clean, and bears on no finding.
-    /// (Analysed this way, a function deep in the tree starts at depth 0
-    /// rather than at its own depth against [`MAX_DEPTH`].)
-    fn functions_given_request_data(&mut self) {
-        let mut analysed_until = 0;
+    /// Whether some function of the file has a parameter that is request
+    /// data. The main traversal lists every named function it passes, and
+    /// it enters every subtree that can hold one (and every one with a
+    /// syntax error), so no function `exec` reaches is missing.
+    fn any_handler(&mut self) -> bool {
         for &function in self.file.functions {
-            if self.timed_out {
-                return;
-            }
-            if function.start_byte() < analysed_until {
-                continue; // inside one analysed already
+            if !self.tick() {
+                return false;
             }
             if self.parameters(function).iter().any(|(_, t)| !t.is_clean()) {
-                self.function(function, &State::default(), 0);
-                analysed_until = function.end_byte();
+                return true;
             }
         }
+        false
     }
 
     /// A function's parameters, each with its taint: known clean when
