@@ -1,5 +1,7 @@
 //! Embeds every YAML file under `rules/` into the binary, so an installed
-//! backlint needs no files beside it.
+//! backlint needs no files beside it, and compiles the pre-order pass over
+//! tree-sitter's trees (`src/lang/flatten.c`) against the headers of the
+//! tree-sitter sources the `tree-sitter` crate builds.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,7 +23,26 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The pre-order pass reads tree-sitter's node layout, so it is built
+/// with that library's own internal headers, which sit beside the public
+/// ones the `tree-sitter` crate announces (`links = "tree-sitter"`).
+fn compile_flatten() {
+    let include = PathBuf::from(
+        std::env::var("DEP_TREE_SITTER_INCLUDE").expect("the tree-sitter crate names its headers"),
+    );
+    let internal = include.join("..").join("src");
+    println!("cargo:rerun-if-changed=src/lang/flatten.c");
+    cc::Build::new()
+        .std("c11")
+        .include(&internal)
+        .include(&include)
+        .warnings(false)
+        .file("src/lang/flatten.c")
+        .compile("backlint-flatten");
+}
+
 fn main() {
+    compile_flatten();
     let root =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let rules = root.join("rules");

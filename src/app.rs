@@ -612,11 +612,13 @@ fn cmd_tree(path: &std::path::Path) -> i32 {
         return EXIT_ERROR;
     };
     let mut out = String::new();
-    let mut walk = crate::lang::preorder::Preorder::new(tree.root_node());
+    // A cursor knows each node's field name in its parent.
+    let mut cursor = tree.walk();
+    let mut depth = 0usize;
     loop {
-        let node = walk.node();
+        let node = cursor.node();
         if node.is_named() {
-            let field = walk
+            let field = cursor
                 .field_name()
                 .map(|f| format!("{f}: "))
                 .unwrap_or_default();
@@ -638,12 +640,19 @@ fn cmd_tree(path: &std::path::Path) -> i32 {
                 node.kind(),
                 pos.row + 1,
                 pos.column + 1,
-                indent = walk.depth() * 2
+                indent = depth * 2
             ));
         }
-        if !walk.next(true) {
-            let _ = std::io::stdout().write_all(out.as_bytes());
-            return EXIT_CLEAN;
+        if cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                let _ = std::io::stdout().write_all(out.as_bytes());
+                return EXIT_CLEAN;
+            }
+            depth -= 1;
         }
     }
 }

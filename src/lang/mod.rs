@@ -5,6 +5,7 @@
 
 pub mod arena;
 pub mod containment;
+pub mod flatten;
 mod javascript;
 pub mod kind_set;
 pub mod preorder;

@@ -10,13 +10,13 @@
 //! copy each. Text predicates are checked last, on those.
 
 use super::{Atom, Elem, NodeTest, Program, Quantifier, Seq, TextPredicate};
-use crate::lang::preorder::Siblings;
+use crate::lang::flatten::Flat;
 use crate::matcher::Captures;
 use rustc_hash::FxHashMap;
 use std::cell::{Cell, RefCell};
 use std::num::NonZeroU16;
 use std::rc::Rc;
-use tree_sitter::{Node, TreeCursor};
+use tree_sitter::Node;
 
 /// A child with the field it sits in.
 #[derive(Clone, Copy)]
@@ -56,15 +56,14 @@ const KEPT_LISTS: usize = 1024;
 /// node or reaches it from a candidate above (on fastify + sequelize, 63 %
 /// of the lists asked for had been built before in the same file, 42 %
 /// within the same query call, which is all lists lived for before), and
-/// stepping a cursor through them costs about a thousand instructions a
-/// child. Serves one tree: node ids are addresses, which another tree may
+/// stepping a cursor through them cost about a thousand instructions a
+/// child (now they are listed from tree-sitter's child arrays). Serves one tree: node ids are addresses, which another tree may
 /// reuse.
 #[derive(Default)]
 pub struct ChildLists<'t> {
     lists: RefCell<FxHashMap<usize, Rc<[Kid<'t>]>>>,
-    /// Reused for every list: a new cursor allocates its stack, and a
-    /// list collected into a new `Vec` would be allocated twice.
-    cursor: RefCell<Option<TreeCursor<'t>>>,
+    /// Reused for every list: a list collected into a new `Vec` would be
+    /// allocated twice.
     scratch: RefCell<Vec<Kid<'t>>>,
 }
 
@@ -84,17 +83,13 @@ impl<'t> ChildLists<'t> {
     }
 
     fn build(&self, node: Node<'t>) -> Rc<[Kid<'t>]> {
-        let mut cursor = self.cursor.borrow_mut();
-        let cursor = match cursor.as_mut() {
-            Some(cursor) => {
-                cursor.reset(node);
-                cursor
-            }
-            None => cursor.insert(node.walk()),
-        };
+        let listed = Flat::children(node);
         let mut scratch = self.scratch.borrow_mut();
         scratch.clear();
-        collect_kids(node, cursor, &mut scratch);
+        scratch.extend((1..listed.len()).map(|i| Kid {
+            node: listed.node(i),
+            field: listed.field(i),
+        }));
         Rc::from(&scratch[..])
     }
 }
@@ -264,23 +259,6 @@ fn at_node<'t>(
     }
 }
 
-/// Appends the visible children of `node` with their fields to `out`,
-/// with `cursor` standing on `node`.
-fn collect_kids<'t>(node: Node<'t>, cursor: &mut TreeCursor<'t>, out: &mut Vec<Kid<'t>>) {
-    if cursor.goto_first_child() {
-        let mut siblings = Siblings::of(node);
-        loop {
-            out.push(Kid {
-                node: cursor.node(),
-                field: cursor.field_id(),
-            });
-            if !siblings.advance(cursor) {
-                break;
-            }
-        }
-    }
-}
-
 /// Matches `seq.items[i..]` against `kids[pos..]`; `anchored` adds an
 /// anchor before item `i` (a group written after a `.`).
 fn seq_from<'t>(
@@ -445,8 +423,15 @@ mod tests {
 
     /// A node's children through a new cursor.
     fn kids(node: Node<'_>) -> Vec<Kid<'_>> {
-        let mut out = Vec::new();
-        collect_kids(node, &mut node.walk(), &mut out);
+        let (mut out, mut cursor) = (Vec::new(), node.walk());
+        let mut more = cursor.goto_first_child();
+        while more {
+            out.push(Kid {
+                node: cursor.node(),
+                field: cursor.field_id(),
+            });
+            more = cursor.goto_next_sibling();
+        }
         out
     }
 

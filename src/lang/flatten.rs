@@ -1,0 +1,239 @@
+//! A subtree's nodes listed in pre-order by one pass over tree-sitter's
+//! child arrays (`flatten.c`), for walks that visit most of a subtree.
+//!
+//! A tree cursor pays about 600 instructions for a step to a next sibling
+//! on Python, because it climbs through the hidden repetition nodes that
+//! hold a grammar's lists; the pass keeps each level's place instead. The
+//! list holds, per node, what a [`Node`] is made of (its subtree, start and
+//! alias) and where its descendants end, so a walk can skip a subtree.
+
+use std::cell::RefCell;
+use std::ffi::c_void;
+use std::marker::PhantomData;
+use tree_sitter::ffi::{TSNode, TSTree};
+use tree_sitter::Node;
+
+/// One node of the list (`BacklintVisit` in `flatten.c`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct Visit {
+    id: *const c_void,
+    start_byte: u32,
+    start_row: u32,
+    start_column: u32,
+    alias: u16,
+    field: u16,
+    depth: u32,
+    end: u32,
+}
+
+/// Words (`u64`, for the alignment) the pass's stack starts with; deeper
+/// trees grow it.
+const FIRST_FRAME_WORDS: usize = 2048;
+/// Lists longer than this are not kept for the next walk on the thread.
+const KEEP_VISITS: usize = 1 << 16;
+
+extern "C" {
+    fn backlint_flatten(
+        root: TSNode,
+        out: *mut Visit,
+        out_capacity: u32,
+        frames: *mut u64,
+        frame_capacity: u32,
+        children_only: u32,
+    ) -> i64;
+    fn backlint_flatten_visit_size() -> usize;
+    fn backlint_flatten_frame_size() -> usize;
+}
+
+thread_local! {
+    /// Lists given back by finished walks, for the next ones.
+    static SPARE: RefCell<Vec<Vec<Visit>>> = const { RefCell::new(Vec::new()) };
+    /// The pass's stack of levels.
+    static FRAMES: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The nodes of a subtree in pre-order, the subtree's root first.
+pub struct Flat<'t> {
+    visits: Vec<Visit>,
+    tree: *const TSTree,
+    _tree: PhantomData<&'t ()>,
+}
+
+impl<'t> Flat<'t> {
+    /// Lists `root` and its descendants.
+    pub fn of(root: Node<'t>) -> Flat<'t> {
+        // The subtree keeps its count of visible descendants.
+        Flat::list(root, root.descendant_count(), false)
+    }
+
+    /// Lists `parent` and its children, whose [`Flat::field`]s are known.
+    pub fn children(parent: Node<'t>) -> Flat<'t> {
+        Flat::list(parent, parent.child_count() as usize + 1, true)
+    }
+
+    fn list(root: Node<'t>, count: usize, children_only: bool) -> Flat<'t> {
+        let raw = root.into_raw();
+        let mut visits = SPARE
+            .try_with(|s| s.borrow_mut().pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        visits.clear();
+        let listed = FRAMES.try_with(|frames| {
+            fill(
+                raw,
+                &mut visits,
+                count,
+                &mut frames.borrow_mut(),
+                children_only,
+            )
+        });
+        if listed.is_err() {
+            // The thread is exiting: a stack of its own.
+            fill(raw, &mut visits, count, &mut Vec::new(), children_only);
+        }
+        Flat {
+            visits,
+            tree: raw.tree,
+            _tree: PhantomData,
+        }
+    }
+
+    /// How many nodes the list holds (the root included).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.visits.len()
+    }
+
+    /// Whether the list is empty (only when the thread was exiting).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.visits.is_empty()
+    }
+
+    /// The node at `index` of the list.
+    #[inline]
+    pub fn node(&self, index: usize) -> Node<'t> {
+        let v = &self.visits[index];
+        let raw = TSNode {
+            context: [
+                v.start_byte,
+                v.start_row,
+                v.start_column,
+                u32::from(v.alias),
+            ],
+            id: v.id,
+            tree: self.tree,
+        };
+        // SAFETY: the fields are those tree-sitter builds a node from, read
+        // from the tree that `'t` borrows.
+        unsafe { Node::from_raw(raw) }
+    }
+
+    /// How many levels below the list's root the node at `index` is.
+    #[inline]
+    pub fn depth(&self, index: usize) -> usize {
+        self.visits[index].depth as usize
+    }
+
+    /// The field id of the node at `index` in its parent, in a list of
+    /// [`Flat::children`].
+    #[inline]
+    pub fn field(&self, index: usize) -> Option<std::num::NonZeroU16> {
+        std::num::NonZeroU16::new(self.visits[index].field)
+    }
+
+    /// The index just past the last descendant of the node at `index`.
+    #[inline]
+    pub fn end(&self, index: usize) -> usize {
+        self.visits[index].end as usize
+    }
+}
+
+impl Drop for Flat<'_> {
+    fn drop(&mut self) {
+        if self.visits.capacity() <= KEEP_VISITS {
+            let visits = std::mem::take(&mut self.visits);
+            let _ = SPARE.try_with(|s| s.borrow_mut().push(visits));
+        }
+    }
+}
+
+/// Runs the pass from `raw` into `visits`, with room for `count` nodes at
+/// first and `frames` as its stack; grows either when the pass asks.
+fn fill(
+    raw: TSNode,
+    visits: &mut Vec<Visit>,
+    count: usize,
+    frames: &mut Vec<u64>,
+    children_only: bool,
+) {
+    if frames.len() < FIRST_FRAME_WORDS {
+        frames.resize(FIRST_FRAME_WORDS, 0);
+    }
+    // SAFETY: returns a constant.
+    let frame_bytes = unsafe { backlint_flatten_frame_size() }.max(1);
+    let mut capacity = count.max(1);
+    loop {
+        visits.reserve(capacity);
+        let out_capacity = u32::try_from(visits.capacity()).unwrap_or(u32::MAX);
+        let frame_capacity = u32::try_from(frames.len() * 8 / frame_bytes).unwrap_or(u32::MAX);
+        // SAFETY: `raw` is a node of a live tree (the caller's `root`
+        // borrows it); the pass writes at most `out_capacity` visits and
+        // `frame_capacity` levels, into buffers that hold them (the levels
+        // sized by the C struct); the visits' layout is checked against
+        // C's in the tests.
+        let written = unsafe {
+            backlint_flatten(
+                raw,
+                visits.as_mut_ptr(),
+                out_capacity,
+                frames.as_mut_ptr(),
+                frame_capacity,
+                u32::from(children_only),
+            )
+        };
+        match written {
+            -1 => {
+                let len = frames.len();
+                frames.resize(len * 2, 0);
+            }
+            -2 => capacity = visits.capacity() * 2,
+            n => {
+                let n = usize::try_from(n).unwrap_or(0).min(visits.capacity());
+                // SAFETY: the pass initialised the first `n` visits.
+                unsafe { visits.set_len(n) };
+                return;
+            }
+        }
+    }
+}
+
+/// Whether [`Visit`] has the layout of the C struct it mirrors.
+pub fn layout_matches() -> bool {
+    // SAFETY: returns a constant.
+    let visit = unsafe { backlint_flatten_visit_size() };
+    visit == std::mem::size_of::<Visit>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fill, Flat};
+    use crate::engine::parse;
+    use crate::lang::Lang;
+
+    #[test]
+    fn a_list_started_too_small_grows_to_every_node() {
+        let text = "def f(a):\n    return [g(x, a) for x in a if x]\n".repeat(20);
+        let tree = parse(Lang::Python, &text).expect("parsed");
+        let root = tree.root_node();
+        let (mut visits, mut frames) = (Vec::new(), Vec::new());
+        fill(root.into_raw(), &mut visits, 1, &mut frames, false);
+        assert_eq!(visits.len(), root.descendant_count());
+        let whole = Flat::of(root);
+        let ids: Vec<_> = visits.iter().map(|v| v.id).collect();
+        let expected: Vec<_> = (0..whole.len()).map(|i| whole.visits[i].id).collect();
+        assert_eq!(ids, expected);
+    }
+}
