@@ -6,7 +6,7 @@
 //! next sibling cost about 600 instructions on Python.
 
 use super::flatten::Flat;
-use tree_sitter::{Node, TreeCursor};
+use tree_sitter::Node;
 
 /// A pre-order walk of the subtree under a node, the node itself first.
 pub struct Preorder<'t> {
@@ -55,36 +55,9 @@ impl<'t> Preorder<'t> {
     }
 }
 
-/// Steps over a node's children with a cursor already at its first child
-/// (`goto_first_child` succeeded), stopping at the last child instead of
-/// asking tree-sitter for a sibling it does not have.
-pub struct Siblings {
-    left: u32,
-}
-
-impl Siblings {
-    /// For the children of `parent`.
-    #[inline]
-    pub fn of(parent: Node<'_>) -> Self {
-        Siblings {
-            left: parent.child_count().saturating_sub(1),
-        }
-    }
-
-    /// Moves `cursor` to the next child; false after the last one.
-    #[inline]
-    pub fn advance(&mut self, cursor: &mut TreeCursor<'_>) -> bool {
-        if self.left == 0 {
-            return false;
-        }
-        self.left -= 1;
-        cursor.goto_next_sibling()
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Preorder, Siblings};
+    use super::Preorder;
     use crate::engine::parse;
     use crate::lang::Lang;
 
@@ -260,27 +233,5 @@ mod tests {
                 "integer"
             ]
         );
-    }
-
-    #[test]
-    fn siblings_stop_at_the_last_child() {
-        for (lang, text) in samples() {
-            let tree = parse(lang, &text).expect("parsed");
-            for (_, node) in naive_walk(tree.root_node()) {
-                let expected: Vec<_> = cursor_children(node).into_iter().map(|(c, _)| c).collect();
-                let mut cursor = node.walk();
-                let mut seen = Vec::new();
-                if cursor.goto_first_child() {
-                    let mut siblings = Siblings::of(node);
-                    loop {
-                        seen.push(cursor.node());
-                        if !siblings.advance(&mut cursor) {
-                            break;
-                        }
-                    }
-                }
-                assert_eq!(seen, expected, "{lang:?}");
-            }
-        }
     }
 }

@@ -17,8 +17,8 @@ use super::shape::{shape, shape_kinds, Binding, Loop, Shape, ShapeKinds};
 use super::spec::{LanguageTaint, TaintMatcher};
 use crate::diagnostic::shorten;
 use crate::lang::containment::Containment;
+use crate::lang::flatten::Flat;
 use crate::lang::kind_set::KindSet;
-use crate::lang::preorder::Siblings;
 use crate::lang::Lang;
 use crate::matcher::{node_text, MatchContext};
 use crate::memo::RunMemo;
@@ -471,12 +471,9 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         }
         let mut arms_from: Option<State> = None;
         let mut arm_states: Vec<State> = Vec::new();
-        let mut cursor = node.walk();
-        let mut siblings = Siblings::of(node);
-        let mut more = cursor.goto_first_child();
-        while more {
-            let child = cursor.node();
-            more = siblings.advance(&mut cursor);
+        let children = Flat::children(node);
+        for i in 1..children.len() {
+            let child = children.node(i);
             if !child.is_named() {
                 continue;
             }
@@ -617,23 +614,20 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         if self.shape.non_binding_kinds.contains(&kind) {
             return;
         }
-        let mut cursor = node.walk();
-        if !cursor.goto_first_child() {
-            return;
-        }
-        let mut siblings = Siblings::of(node);
-        loop {
-            let child = cursor.node();
+        let children = Flat::children(node);
+        let language = node.language();
+        for i in 1..children.len() {
+            let child = children.node(i);
+            let field = children
+                .field(i)
+                .and_then(|f| language.field_name_for_id(f.get()));
             // `{ key: name }` binds its value; elsewhere `value` is a default.
-            let skip = cursor.field_name().is_some_and(|f| {
+            let skip = field.is_some_and(|f| {
                 self.shape.non_binding_fields.contains(&f)
                     && !(kind == "pair_pattern" && f == "value")
             });
             if child.is_named() && !skip {
                 self.binding_names(child, out, depth + 1);
-            }
-            if !siblings.advance(&mut cursor) {
-                break;
             }
         }
     }
@@ -1146,16 +1140,13 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 .contains(kind_id)
                 .then(|| node.named_child(1))
                 .flatten();
-            // A leaf needs no cursor (creating one allocates).
+            // A leaf has no children to list.
             if node.child_count() > 0 {
-                let mut cursor = node.walk();
-                let mut siblings = Siblings::of(node);
-                let mut more = cursor.goto_first_child();
-                while more {
-                    let child = cursor.node();
+                let children = Flat::children(node);
+                for i in 1..children.len() {
+                    let child = children.node(i);
                     let is_name =
-                        self.kinds.is_name_field(kind_id, cursor.field_id()) || Some(child) == test;
-                    more = siblings.advance(&mut cursor);
+                        self.kinds.is_name_field(kind_id, children.field(i)) || Some(child) == test;
                     if child.is_named() && !is_name {
                         let t = self.eval(child, state, depth + 1);
                         out.union(&t);
