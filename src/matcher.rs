@@ -380,7 +380,9 @@ impl Relation {
         occurrences: Option<&[(usize, usize)]>,
         ctx: &mut MatchContext<'t>,
     ) -> bool {
-        let mut walk = Preorder::new(node);
+        // It may stop at the first descendant or skip subtrees: children
+        // are listed as the walk enters their parent.
+        let mut walk = Preorder::lazy(node);
         if !walk.next(true) {
             return false;
         }

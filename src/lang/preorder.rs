@@ -1,38 +1,74 @@
 //! Pre-order walks over a subtree.
 //!
-//! A walk lists the subtree's nodes first ([`super::flatten`]): one pass
-//! over tree-sitter's child arrays costs a fraction of the cursor steps it
-//! replaces, whose climb through hidden repetition nodes made a step to a
-//! next sibling cost about 600 instructions on Python.
+//! Walks read nodes from lists made by one pass over tree-sitter's child
+//! arrays ([`super::flatten`]), which cost a fraction of the cursor steps
+//! they replace: a cursor climbs through the hidden repetition nodes that
+//! hold a grammar's lists, and its step to a next sibling cost about 600
+//! instructions on Python. A walk that visits most of its subtree lists it
+//! whole at the start; one that may stop early or leave subtrees out lists
+//! each node's children when it enters the node.
 
 use super::flatten::Flat;
 use tree_sitter::Node;
 
 /// A pre-order walk of the subtree under a node, the node itself first.
 pub struct Preorder<'t> {
-    nodes: Flat<'t>,
-    at: usize,
+    walk: Walk<'t>,
+}
+
+enum Walk<'t> {
+    /// The whole subtree, listed at the start.
+    Whole { nodes: Flat<'t>, at: usize },
+    /// The children of each entered node, with the place in each list.
+    ByLevel {
+        root: Node<'t>,
+        levels: Vec<(Flat<'t>, usize)>,
+    },
 }
 
 impl<'t> Preorder<'t> {
-    /// A walk starting at `root`; it never leaves `root`'s subtree.
+    /// A walk starting at `root` that lists the whole subtree first: for
+    /// walks that visit most of it. It never leaves `root`'s subtree.
     pub fn new(root: Node<'t>) -> Self {
         Preorder {
-            nodes: Flat::of(root),
-            at: 0,
+            walk: Walk::Whole {
+                nodes: Flat::of(root),
+                at: 0,
+            },
+        }
+    }
+
+    /// A walk starting at `root` that lists a node's children only when
+    /// it enters the node: for walks that may stop early or skip most
+    /// subtrees (a `has:` relation bounded by `stop-by`).
+    pub fn lazy(root: Node<'t>) -> Self {
+        Preorder {
+            walk: Walk::ByLevel {
+                root,
+                levels: Vec::new(),
+            },
         }
     }
 
     /// The node the walk is at.
     #[inline]
     pub fn node(&self) -> Node<'t> {
-        self.nodes.node(self.at)
+        match &self.walk {
+            Walk::Whole { nodes, at } => nodes.node(*at),
+            Walk::ByLevel { root, levels } => match levels.last() {
+                Some((kids, at)) => kids.node(*at),
+                None => *root,
+            },
+        }
     }
 
     /// How many levels below the walk's root the current node is.
     #[inline]
     pub fn depth(&self) -> usize {
-        self.nodes.depth(self.at)
+        match &self.walk {
+            Walk::Whole { nodes, at } => nodes.depth(*at),
+            Walk::ByLevel { levels, .. } => levels.len(),
+        }
     }
 
     /// Moves to the next node in pre-order, entering the current node's
@@ -40,17 +76,41 @@ impl<'t> Preorder<'t> {
     /// (the walk is then back at its root; do not call it again).
     #[inline]
     pub fn next(&mut self, descend: bool) -> bool {
-        let next = if descend {
-            self.at + 1
-        } else {
-            self.nodes.end(self.at)
+        let entered = match &self.walk {
+            Walk::ByLevel { .. } if descend => {
+                let node = self.node();
+                (node.child_count() > 0)
+                    .then(|| Flat::children(node))
+                    .filter(|kids| kids.len() > 1)
+            }
+            _ => None,
         };
-        if next < self.nodes.len() {
-            self.at = next;
-            true
-        } else {
-            self.at = 0;
-            false
+        match &mut self.walk {
+            Walk::Whole { nodes, at } => {
+                let next = if descend { *at + 1 } else { nodes.end(*at) };
+                if next < nodes.len() {
+                    *at = next;
+                    true
+                } else {
+                    *at = 0;
+                    false
+                }
+            }
+            Walk::ByLevel { levels, .. } => {
+                // A list holds its parent first: the children start at 1.
+                if let Some(kids) = entered {
+                    levels.push((kids, 1));
+                    return true;
+                }
+                while let Some((kids, at)) = levels.last_mut() {
+                    *at += 1;
+                    if *at < kids.len() {
+                        return true;
+                    }
+                    levels.pop();
+                }
+                false
+            }
         }
     }
 }
@@ -159,29 +219,32 @@ mod tests {
             let tree = parse(lang, &text).expect("parsed");
             let root = tree.root_node();
             let expected = naive_walk(root);
-            let mut walk = Preorder::new(root);
-            let mut visited = vec![seen(walk.depth(), walk.node())];
-            while walk.next(true) {
-                visited.push(seen(walk.depth(), walk.node()));
+            for mut walk in [Preorder::new(root), Preorder::lazy(root)] {
+                let mut visited = vec![seen(walk.depth(), walk.node())];
+                while walk.next(true) {
+                    visited.push(seen(walk.depth(), walk.node()));
+                }
+                assert_eq!(visited, all_seen(&expected), "{lang:?}: {text}");
+                assert_eq!(walk.node(), root, "back at the root");
+                checked += visited.len();
             }
-            assert_eq!(visited, all_seen(&expected), "{lang:?}: {text}");
-            checked += visited.len();
             // From inner nodes (as `has:` walks start), not entering some
             // of the nodes on the way.
             let skip = |n: tree_sitter::Node<'_>| n.start_byte().is_multiple_of(3);
             for (_, start) in expected.iter().step_by(5) {
                 let expected = naive_walk_skipping(*start, skip);
-                let mut walk = Preorder::new(*start);
-                let mut visited = vec![seen(walk.depth(), walk.node())];
-                while walk.next(!skip(walk.node())) {
-                    visited.push(seen(walk.depth(), walk.node()));
+                for mut walk in [Preorder::new(*start), Preorder::lazy(*start)] {
+                    let mut visited = vec![seen(walk.depth(), walk.node())];
+                    while walk.next(!skip(walk.node())) {
+                        visited.push(seen(walk.depth(), walk.node()));
+                    }
+                    assert_eq!(
+                        visited,
+                        all_seen(&expected),
+                        "{lang:?} from {}",
+                        start.kind()
+                    );
                 }
-                assert_eq!(
-                    visited,
-                    all_seen(&expected),
-                    "{lang:?} from {}",
-                    start.kind()
-                );
             }
         }
         assert!(checked > 10_000, "only {checked} nodes compared");
@@ -217,21 +280,23 @@ mod tests {
     fn preorder_without_descending_skips_the_subtree() {
         let text = "def f():\n    return g(1)\nx = 2\n";
         let tree = parse(Lang::Python, text).expect("parsed");
-        let mut walk = Preorder::new(tree.root_node());
-        let mut kinds = Vec::new();
-        while walk.next(walk.node().kind() != "function_definition") {
-            kinds.push(walk.node().kind());
+        let root = tree.root_node();
+        for mut walk in [Preorder::new(root), Preorder::lazy(root)] {
+            let mut kinds = Vec::new();
+            while walk.next(walk.node().kind() != "function_definition") {
+                kinds.push(walk.node().kind());
+            }
+            assert_eq!(
+                kinds,
+                [
+                    "function_definition",
+                    "expression_statement",
+                    "assignment",
+                    "identifier",
+                    "=",
+                    "integer"
+                ]
+            );
         }
-        assert_eq!(
-            kinds,
-            [
-                "function_definition",
-                "expression_statement",
-                "assignment",
-                "identifier",
-                "=",
-                "integer"
-            ]
-        );
     }
 }
