@@ -413,9 +413,10 @@ fn traverse<'t>(
     let mut findings = Vec::new();
     let mut function_nodes = Vec::new();
     let mut seen: FxHashSet<(usize, usize, usize)> = FxHashSet::default();
-    let mut walk = Preorder::new(root);
-    // Subtrees that can hold no candidate are not entered (mechanism 24).
+    // Subtrees that can hold no candidate are not entered (mechanism 24):
+    // the walk does not list them.
     let entered = index.entered(ctx.source.len());
+    let mut walk = Preorder::entering(root, entered);
     let mut visited: u32 = 0;
     // Captures of the groups of identically written matchers at this node.
     let mut shared: Vec<(u32, Vec<Captures<'_>>)> = Vec::new();
@@ -428,7 +429,7 @@ fn traverse<'t>(
         {
             return None;
         }
-        let kind = node.kind_id();
+        let kind = walk.kind_id();
         if functions.is_some_and(|f| f.contains(kind)) {
             function_nodes.push(node);
         }
@@ -510,8 +511,7 @@ fn traverse<'t>(
                 });
             }
         }
-        let enter = entered.is_none_or(|k| k.contains(kind)) || node.has_error();
-        if !walk.next(enter) {
+        if !walk.next(true) {
             return Some(Traversed {
                 findings,
                 functions: function_nodes,

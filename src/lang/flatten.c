@@ -23,6 +23,9 @@ typedef struct {
   uint16_t alias;
   // The node's field in its visible parent (children lists only).
   uint16_t field;
+  // The node's kind id: its public symbol, as `ts_node_symbol` gives.
+  uint16_t symbol;
+  uint16_t reserved;
   uint32_t depth;
   // Index just past the node's last descendant in the list.
   uint32_t end;
@@ -100,8 +103,29 @@ static TSFieldId backlint_field(
   }
 }
 
-// Writes the visible nodes of `root`'s subtree (itself first) to `out`;
-// with `children_only`, `root` and its visible children with their fields
+// The public symbol of a node of `symbol` or, when non-zero, `alias`.
+static inline TSSymbol backlint_kind(const TSLanguage *language, TSSymbol symbol, TSSymbol alias) {
+  if (alias) symbol = alias;
+  return symbol == ts_builtin_sym_error ? symbol : language->public_symbol_map[symbol];
+}
+
+// Whether the children of a node of kind `kind` are listed: always with no
+// set of kinds (`enter_words` 0), else when the kind is in the set or the
+// subtree holds a syntax error (as `ts_node_has_error`).
+static inline bool backlint_enters(
+  const uint64_t *enter_kinds,
+  uint32_t enter_words,
+  TSSymbol kind,
+  Subtree subtree
+) {
+  if (enter_words == 0) return true;
+  if ((uint32_t)(kind >> 6) < enter_words && (enter_kinds[kind >> 6] >> (kind & 63)) & 1) return true;
+  return ts_subtree_error_cost(subtree) > 0;
+}
+
+// Writes the visible nodes of `root`'s subtree (itself first) to `out`,
+// not listing the children of nodes `backlint_enters` refuses; with
+// `children_only`, `root` and its visible children with their fields
 // instead. Returns how many nodes it wrote, or -1 when `frames` was too
 // small (call again with more), or -2 when `out` was.
 int64_t backlint_flatten(
@@ -110,7 +134,9 @@ int64_t backlint_flatten(
   uint32_t out_capacity,
   BacklintFrame *restrict frames,
   uint32_t frame_capacity,
-  uint32_t children_only
+  uint32_t children_only,
+  const uint64_t *enter_kinds,
+  uint32_t enter_words
 ) {
   if (out_capacity == 0) return -2;
   const TSLanguage *language = root.tree->language;
@@ -118,6 +144,7 @@ int64_t backlint_flatten(
   Length root_position = {root.context[0], {root.context[1], root.context[2]}};
 
   uint32_t count = 0;
+  TSSymbol root_kind = backlint_kind(language, ts_subtree_symbol(*root_subtree), (TSSymbol)root.context[3]);
   out[count++] = (BacklintVisit) {
     .id = root_subtree,
     .start_byte = root.context[0],
@@ -125,10 +152,13 @@ int64_t backlint_flatten(
     .start_column = root.context[2],
     .alias = (uint16_t)root.context[3],
     .field = 0,
+    .symbol = root_kind,
+    .reserved = 0,
     .depth = 0,
     .end = 1,
   };
   if (ts_subtree_child_count(*root_subtree) == 0) return count;
+  if (!backlint_enters(enter_kinds, enter_words, root_kind, *root_subtree)) return count;
 
   // The level being iterated; `frames` keeps the `saved` levels above it.
   BacklintFrame level = backlint_level(language, *root_subtree, root_position, 0, true, 1, 0, false);
@@ -161,6 +191,7 @@ int64_t backlint_flatten(
     if (visible) {
       if (count == out_capacity) return -2;
       uint32_t index = count++;
+      TSSymbol kind = backlint_kind(language, ts_subtree_symbol(*child), alias);
       out[index] = (BacklintVisit) {
         .id = child,
         .start_byte = position.bytes,
@@ -170,10 +201,16 @@ int64_t backlint_flatten(
         .field = children_only && !extra
           ? backlint_field(language, frames, saved, &level, structural_index)
           : 0,
+        .symbol = kind,
+        .reserved = 0,
         .depth = level.depth,
         .end = count,
       };
-      if (!children_only && ts_subtree_child_count(*child) > 0) {
+      if (
+        !children_only &&
+        ts_subtree_child_count(*child) > 0 &&
+        backlint_enters(enter_kinds, enter_words, kind, *child)
+      ) {
         if (saved == frame_capacity) return -1;
         uint32_t depth = level.depth + 1;
         frames[saved++] = level;

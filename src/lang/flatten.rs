@@ -13,6 +13,8 @@ use std::marker::PhantomData;
 use tree_sitter::ffi::{TSNode, TSTree};
 use tree_sitter::Node;
 
+use super::kind_set::KindSet;
+
 /// One node of the list (`BacklintVisit` in `flatten.c`).
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -23,6 +25,8 @@ struct Visit {
     start_column: u32,
     alias: u16,
     field: u16,
+    symbol: u16,
+    reserved: u16,
     depth: u32,
     end: u32,
 }
@@ -41,6 +45,8 @@ extern "C" {
         frames: *mut u64,
         frame_capacity: u32,
         children_only: u32,
+        enter_kinds: *const u64,
+        enter_words: u32,
     ) -> i64;
     fn backlint_flatten_visit_size() -> usize;
     fn backlint_flatten_frame_size() -> usize;
@@ -61,18 +67,20 @@ pub struct Flat<'t> {
 }
 
 impl<'t> Flat<'t> {
-    /// Lists `root` and its descendants.
-    pub fn of(root: Node<'t>) -> Flat<'t> {
+    /// Lists `root` and its descendants, leaving out the descendants of
+    /// nodes whose kind is not in `enter` and that hold no syntax error
+    /// (with `None`, every descendant).
+    pub fn of(root: Node<'t>, enter: Option<&KindSet>) -> Flat<'t> {
         // The subtree keeps its count of visible descendants.
-        Flat::list(root, root.descendant_count(), false)
+        Flat::list(root, root.descendant_count(), Listing::Subtree(enter))
     }
 
     /// Lists `parent` and its children, whose [`Flat::field`]s are known.
     pub fn children(parent: Node<'t>) -> Flat<'t> {
-        Flat::list(parent, parent.child_count() as usize + 1, true)
+        Flat::list(parent, parent.child_count() as usize + 1, Listing::Children)
     }
 
-    fn list(root: Node<'t>, count: usize, children_only: bool) -> Flat<'t> {
+    fn list(root: Node<'t>, count: usize, listing: Listing<'_>) -> Flat<'t> {
         let raw = root.into_raw();
         let mut visits = SPARE
             .try_with(|s| s.borrow_mut().pop())
@@ -80,18 +88,11 @@ impl<'t> Flat<'t> {
             .flatten()
             .unwrap_or_default();
         visits.clear();
-        let listed = FRAMES.try_with(|frames| {
-            fill(
-                raw,
-                &mut visits,
-                count,
-                &mut frames.borrow_mut(),
-                children_only,
-            )
-        });
+        let listed = FRAMES
+            .try_with(|frames| fill(raw, &mut visits, count, &mut frames.borrow_mut(), listing));
         if listed.is_err() {
             // The thread is exiting: a stack of its own.
-            fill(raw, &mut visits, count, &mut Vec::new(), children_only);
+            fill(raw, &mut visits, count, &mut Vec::new(), listing);
         }
         Flat {
             visits,
@@ -131,6 +132,12 @@ impl<'t> Flat<'t> {
         unsafe { Node::from_raw(raw) }
     }
 
+    /// The kind id of the node at `index`, as [`Node::kind_id`] gives.
+    #[inline]
+    pub fn kind_id(&self, index: usize) -> u16 {
+        self.visits[index].symbol
+    }
+
     /// How many levels below the list's root the node at `index` is.
     #[inline]
     pub fn depth(&self, index: usize) -> usize {
@@ -160,6 +167,15 @@ impl Drop for Flat<'_> {
     }
 }
 
+/// What a list holds.
+#[derive(Clone, Copy)]
+enum Listing<'k> {
+    /// A subtree, entering the nodes of the kinds given (all with `None`).
+    Subtree(Option<&'k KindSet>),
+    /// A node's children, with their fields.
+    Children,
+}
+
 /// Runs the pass from `raw` into `visits`, with room for `count` nodes at
 /// first and `frames` as its stack; grows either when the pass asks.
 fn fill(
@@ -167,8 +183,15 @@ fn fill(
     visits: &mut Vec<Visit>,
     count: usize,
     frames: &mut Vec<u64>,
-    children_only: bool,
+    listing: Listing<'_>,
 ) {
+    // No words: no set, every node entered; an empty set is one zero word.
+    let (children_only, enter) = match listing {
+        Listing::Children => (true, &[][..]),
+        Listing::Subtree(None) => (false, &[][..]),
+        Listing::Subtree(Some(set)) if set.words().is_empty() => (false, &[0u64][..]),
+        Listing::Subtree(Some(set)) => (false, set.words()),
+    };
     if frames.len() < FIRST_FRAME_WORDS {
         frames.resize(FIRST_FRAME_WORDS, 0);
     }
@@ -192,6 +215,8 @@ fn fill(
                 frames.as_mut_ptr(),
                 frame_capacity,
                 u32::from(children_only),
+                enter.as_ptr(),
+                u32::try_from(enter.len()).unwrap_or(u32::MAX),
             )
         };
         match written {
@@ -229,9 +254,15 @@ mod tests {
         let tree = parse(Lang::Python, &text).expect("parsed");
         let root = tree.root_node();
         let (mut visits, mut frames) = (Vec::new(), Vec::new());
-        fill(root.into_raw(), &mut visits, 1, &mut frames, false);
+        fill(
+            root.into_raw(),
+            &mut visits,
+            1,
+            &mut frames,
+            super::Listing::Subtree(None),
+        );
         assert_eq!(visits.len(), root.descendant_count());
-        let whole = Flat::of(root);
+        let whole = Flat::of(root, None);
         let ids: Vec<_> = visits.iter().map(|v| v.id).collect();
         let expected: Vec<_> = (0..whole.len()).map(|i| whole.visits[i].id).collect();
         assert_eq!(ids, expected);

@@ -83,6 +83,12 @@ impl KindSet {
             .is_some_and(|word| word & (1 << (id % 64)) != 0)
     }
 
+    /// The set's bits, a word per 64 kind ids (the error node's id, which
+    /// lies outside them, aside).
+    pub fn words(&self) -> &[u64] {
+        &self.bits
+    }
+
     /// Whether no kind is in the set.
     pub fn is_empty(&self) -> bool {
         self.empty

@@ -9,6 +9,7 @@
 //! each node's children when it enters the node.
 
 use super::flatten::Flat;
+use super::kind_set::KindSet;
 use tree_sitter::Node;
 
 /// A pre-order walk of the subtree under a node, the node itself first.
@@ -30,9 +31,15 @@ impl<'t> Preorder<'t> {
     /// A walk starting at `root` that lists the whole subtree first: for
     /// walks that visit most of it. It never leaves `root`'s subtree.
     pub fn new(root: Node<'t>) -> Self {
+        Preorder::entering(root, None)
+    }
+
+    /// Like [`Preorder::new`], but a node whose kind is not in `kinds` and
+    /// that holds no syntax error is not entered, whatever `next` is told.
+    pub fn entering(root: Node<'t>, kinds: Option<&KindSet>) -> Self {
         Preorder {
             walk: Walk::Whole {
-                nodes: Flat::of(root),
+                nodes: Flat::of(root, kinds),
                 at: 0,
             },
         }
@@ -58,6 +65,18 @@ impl<'t> Preorder<'t> {
             Walk::ByLevel { root, levels } => match levels.last() {
                 Some((kids, at)) => kids.node(*at),
                 None => *root,
+            },
+        }
+    }
+
+    /// The current node's kind id ([`Node::kind_id`]).
+    #[inline]
+    pub fn kind_id(&self) -> u16 {
+        match &self.walk {
+            Walk::Whole { nodes, at } => nodes.kind_id(*at),
+            Walk::ByLevel { root, levels } => match levels.last() {
+                Some((kids, at)) => kids.kind_id(*at),
+                None => root.kind_id(),
             },
         }
     }
@@ -117,7 +136,7 @@ impl<'t> Preorder<'t> {
 
 #[cfg(test)]
 mod tests {
-    use super::Preorder;
+    use super::{KindSet, Preorder};
     use crate::engine::parse;
     use crate::lang::Lang;
 
@@ -212,6 +231,24 @@ mod tests {
         samples
     }
 
+    /// The nodes a walk visits, not entering those `skip` picks; checks
+    /// the kind id the walk reports at each, and that it ends at its root.
+    fn walked<'t>(
+        mut walk: Preorder<'t>,
+        skip: impl Fn(tree_sitter::Node<'t>) -> bool,
+    ) -> Vec<Seen> {
+        let (root, mut visited) = (walk.node(), Vec::new());
+        loop {
+            let node = walk.node();
+            assert_eq!(walk.kind_id(), node.kind_id());
+            visited.push(seen(walk.depth(), node));
+            if !walk.next(!skip(node)) {
+                assert_eq!(walk.node(), root, "back at the root");
+                return visited;
+            }
+        }
+    }
+
     #[test]
     fn preorder_visits_what_the_cursor_visits() {
         let mut checked = 0;
@@ -219,13 +256,9 @@ mod tests {
             let tree = parse(lang, &text).expect("parsed");
             let root = tree.root_node();
             let expected = naive_walk(root);
-            for mut walk in [Preorder::new(root), Preorder::lazy(root)] {
-                let mut visited = vec![seen(walk.depth(), walk.node())];
-                while walk.next(true) {
-                    visited.push(seen(walk.depth(), walk.node()));
-                }
+            for walk in [Preorder::new(root), Preorder::lazy(root)] {
+                let visited = walked(walk, |_| false);
                 assert_eq!(visited, all_seen(&expected), "{lang:?}: {text}");
-                assert_eq!(walk.node(), root, "back at the root");
                 checked += visited.len();
             }
             // From inner nodes (as `has:` walks start), not entering some
@@ -233,19 +266,29 @@ mod tests {
             let skip = |n: tree_sitter::Node<'_>| n.start_byte().is_multiple_of(3);
             for (_, start) in expected.iter().step_by(5) {
                 let expected = naive_walk_skipping(*start, skip);
-                for mut walk in [Preorder::new(*start), Preorder::lazy(*start)] {
-                    let mut visited = vec![seen(walk.depth(), walk.node())];
-                    while walk.next(!skip(walk.node())) {
-                        visited.push(seen(walk.depth(), walk.node()));
-                    }
+                for walk in [Preorder::new(*start), Preorder::lazy(*start)] {
                     assert_eq!(
-                        visited,
+                        walked(walk, skip),
                         all_seen(&expected),
                         "{lang:?} from {}",
                         start.kind()
                     );
                 }
             }
+            // Entering only some kinds, and any subtree with an error.
+            let grammar = (lang.info().grammar)();
+            let kinds: Vec<u16> = expected
+                .iter()
+                .map(|(_, n)| n.kind_id())
+                .filter(|k| k % 3 != 0)
+                .collect();
+            let set = KindSet::from_ids(&grammar, &kinds);
+            let refused = |n: tree_sitter::Node<'_>| !set.contains(n.kind_id()) && !n.has_error();
+            assert_eq!(
+                walked(Preorder::entering(root, Some(&set)), |_| false),
+                all_seen(&naive_walk_skipping(root, refused)),
+                "{lang:?}: entering some kinds"
+            );
         }
         assert!(checked > 10_000, "only {checked} nodes compared");
     }
