@@ -34,8 +34,12 @@ struct Visit {
 /// Words (`u64`, for the alignment) the pass's stack starts with; deeper
 /// trees grow it.
 const FIRST_FRAME_WORDS: usize = 2048;
-/// Lists longer than this are not kept for the next walk on the thread.
-const KEEP_VISITS: usize = 1 << 16;
+/// Room a list keeps for the next one on the thread: one list up to the
+/// first size, several up to the second.
+const KEEP_LARGE: usize = 32 * 1024;
+const KEEP_SMALL: usize = 256;
+/// How many small lists a thread keeps (walks nest a few levels deep).
+const SMALL_LISTS: usize = 64;
 
 extern "C" {
     fn backlint_flatten(
@@ -53,8 +57,9 @@ extern "C" {
 }
 
 thread_local! {
-    /// Lists given back by finished walks, for the next ones.
-    static SPARE: RefCell<Vec<Vec<Visit>>> = const { RefCell::new(Vec::new()) };
+    /// Lists given back by finished walks, for the next ones: small ones
+    /// and one large one, so that a thread keeps little memory.
+    static SPARE: RefCell<Spare> = const { RefCell::new(Spare { small: Vec::new(), large: Vec::new() }) };
     /// The pass's stack of levels.
     static FRAMES: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
@@ -83,9 +88,7 @@ impl<'t> Flat<'t> {
     fn list(root: Node<'t>, count: usize, listing: Listing<'_>) -> Flat<'t> {
         let raw = root.into_raw();
         let mut visits = SPARE
-            .try_with(|s| s.borrow_mut().pop())
-            .ok()
-            .flatten()
+            .try_with(|s| s.borrow_mut().take(count))
             .unwrap_or_default();
         visits.clear();
         let listed = FRAMES
@@ -160,9 +163,38 @@ impl<'t> Flat<'t> {
 
 impl Drop for Flat<'_> {
     fn drop(&mut self) {
-        if self.visits.capacity() <= KEEP_VISITS {
-            let visits = std::mem::take(&mut self.visits);
-            let _ = SPARE.try_with(|s| s.borrow_mut().push(visits));
+        let visits = std::mem::take(&mut self.visits);
+        let _ = SPARE.try_with(|s| s.borrow_mut().give(visits));
+    }
+}
+
+/// A thread's lists kept for reuse.
+struct Spare {
+    small: Vec<Vec<Visit>>,
+    large: Vec<Visit>,
+}
+
+impl Spare {
+    /// A list with room for `count` visits, if one is kept.
+    fn take(&mut self, count: usize) -> Vec<Visit> {
+        if count > KEEP_SMALL {
+            return std::mem::take(&mut self.large);
+        }
+        self.small.pop().unwrap_or_default()
+    }
+
+    /// Keeps `visits` for a later list, or frees it.
+    fn give(&mut self, visits: Vec<Visit>) {
+        let room = visits.capacity();
+        if room == 0 {
+            return;
+        }
+        if room <= KEEP_SMALL {
+            if self.small.len() < SMALL_LISTS {
+                self.small.push(visits);
+            }
+        } else if room <= KEEP_LARGE && room > self.large.capacity() {
+            self.large = visits;
         }
     }
 }

@@ -4,32 +4,45 @@
 //! arrays ([`super::flatten`]), which cost a fraction of the cursor steps
 //! they replace: a cursor climbs through the hidden repetition nodes that
 //! hold a grammar's lists, and its step to a next sibling cost about 600
-//! instructions on Python. A walk that visits most of its subtree lists it
-//! whole at the start; one that may stop early or leave subtrees out lists
-//! each node's children when it enters the node.
+//! instructions on Python. A walk that visits most of its subtree lists
+//! each subtree of up to [`WHOLE_NODES`] nodes whole when it enters it (a
+//! larger one's children first); one that may stop early or leave
+//! subtrees out lists each node's children when it enters the node.
 
 use super::flatten::Flat;
 use super::kind_set::KindSet;
 use tree_sitter::Node;
 
+/// Most nodes a walk lists at once: a larger subtree is entered one level
+/// at a time, so a large file's walk holds lists of about this size (40
+/// bytes a node), not of the file's.
+const WHOLE_NODES: usize = 16 * 1024;
+
 /// A pre-order walk of the subtree under a node, the node itself first.
 pub struct Preorder<'t> {
-    walk: Walk<'t>,
+    root: Node<'t>,
+    /// The lists the walk is in, innermost last; none while at the root.
+    levels: Vec<Level<'t>>,
+    /// Only nodes of these kinds, or holding a syntax error, are entered.
+    kinds: Option<KindSet>,
+    /// Subtrees of up to this many nodes are listed whole.
+    whole: usize,
 }
 
-enum Walk<'t> {
-    /// The whole subtree, listed at the start.
-    Whole { nodes: Flat<'t>, at: usize },
-    /// The children of each entered node, with the place in each list.
-    ByLevel {
-        root: Node<'t>,
-        levels: Vec<(Flat<'t>, usize)>,
-    },
+/// One list of a walk and the place in it.
+struct Level<'t> {
+    /// A subtree listed whole, or a node's children: the node comes first.
+    nodes: Flat<'t>,
+    at: usize,
+    /// Whether `nodes` is a whole subtree (its nodes' children are in it).
+    whole: bool,
+    /// The depth of the list's first node in the walk.
+    base: usize,
 }
 
 impl<'t> Preorder<'t> {
-    /// A walk starting at `root` that lists the whole subtree first: for
-    /// walks that visit most of it. It never leaves `root`'s subtree.
+    /// A walk starting at `root` that lists subtrees whole: for walks
+    /// that visit most of it. It never leaves `root`'s subtree.
     pub fn new(root: Node<'t>) -> Self {
         Preorder::entering(root, None)
     }
@@ -38,10 +51,10 @@ impl<'t> Preorder<'t> {
     /// that holds no syntax error is not entered, whatever `next` is told.
     pub fn entering(root: Node<'t>, kinds: Option<&KindSet>) -> Self {
         Preorder {
-            walk: Walk::Whole {
-                nodes: Flat::of(root, kinds),
-                at: 0,
-            },
+            root,
+            levels: Vec::new(),
+            kinds: kinds.cloned(),
+            whole: WHOLE_NODES,
         }
     }
 
@@ -50,43 +63,37 @@ impl<'t> Preorder<'t> {
     /// subtrees (a `has:` relation bounded by `stop-by`).
     pub fn lazy(root: Node<'t>) -> Self {
         Preorder {
-            walk: Walk::ByLevel {
-                root,
-                levels: Vec::new(),
-            },
+            root,
+            levels: Vec::new(),
+            kinds: None,
+            whole: 0,
         }
     }
 
     /// The node the walk is at.
     #[inline]
     pub fn node(&self) -> Node<'t> {
-        match &self.walk {
-            Walk::Whole { nodes, at } => nodes.node(*at),
-            Walk::ByLevel { root, levels } => match levels.last() {
-                Some((kids, at)) => kids.node(*at),
-                None => *root,
-            },
+        match self.levels.last() {
+            Some(level) => level.nodes.node(level.at),
+            None => self.root,
         }
     }
 
     /// The current node's kind id ([`Node::kind_id`]).
     #[inline]
     pub fn kind_id(&self) -> u16 {
-        match &self.walk {
-            Walk::Whole { nodes, at } => nodes.kind_id(*at),
-            Walk::ByLevel { root, levels } => match levels.last() {
-                Some((kids, at)) => kids.kind_id(*at),
-                None => root.kind_id(),
-            },
+        match self.levels.last() {
+            Some(level) => level.nodes.kind_id(level.at),
+            None => self.root.kind_id(),
         }
     }
 
     /// How many levels below the walk's root the current node is.
     #[inline]
     pub fn depth(&self) -> usize {
-        match &self.walk {
-            Walk::Whole { nodes, at } => nodes.depth(*at),
-            Walk::ByLevel { levels, .. } => levels.len(),
+        match self.levels.last() {
+            Some(level) => level.base + level.nodes.depth(level.at),
+            None => 0,
         }
     }
 
@@ -95,42 +102,62 @@ impl<'t> Preorder<'t> {
     /// (the walk is then back at its root; do not call it again).
     #[inline]
     pub fn next(&mut self, descend: bool) -> bool {
-        let entered = match &self.walk {
-            Walk::ByLevel { .. } if descend => {
-                let node = self.node();
-                (node.child_count() > 0)
-                    .then(|| Flat::children(node))
-                    .filter(|kids| kids.len() > 1)
+        if descend && self.enter() {
+            return true;
+        }
+        // Past the current node's subtree: in a whole list its end, in a
+        // list of children the next child; a finished list's node is the
+        // current one of the list around it.
+        while let Some(level) = self.levels.last_mut() {
+            let next = level.nodes.end(level.at);
+            if next < level.nodes.len() {
+                level.at = next;
+                return true;
             }
-            _ => None,
-        };
-        match &mut self.walk {
-            Walk::Whole { nodes, at } => {
-                let next = if descend { *at + 1 } else { nodes.end(*at) };
-                if next < nodes.len() {
-                    *at = next;
-                    true
-                } else {
-                    *at = 0;
-                    false
-                }
-            }
-            Walk::ByLevel { levels, .. } => {
-                // A list holds its parent first: the children start at 1.
-                if let Some(kids) = entered {
-                    levels.push((kids, 1));
+            self.levels.pop();
+        }
+        false
+    }
+
+    /// Moves to the current node's first child, listing what it needs;
+    /// false when the node has none or is not entered.
+    fn enter(&mut self) -> bool {
+        if let Some(level) = self.levels.last_mut() {
+            if level.whole {
+                // The pass listed the children (or left them out).
+                if level.at + 1 < level.nodes.end(level.at) {
+                    level.at += 1;
                     return true;
                 }
-                while let Some((kids, at)) = levels.last_mut() {
-                    *at += 1;
-                    if *at < kids.len() {
-                        return true;
-                    }
-                    levels.pop();
-                }
-                false
+                return false;
             }
         }
+        let node = self.node();
+        if node.child_count() == 0 {
+            return false;
+        }
+        if let Some(kinds) = &self.kinds {
+            if !kinds.contains(self.kind_id()) && !node.has_error() {
+                return false;
+            }
+        }
+        let whole = self.whole > 0 && node.descendant_count() <= self.whole;
+        let nodes = if whole {
+            Flat::of(node, self.kinds.as_ref())
+        } else {
+            Flat::children(node)
+        };
+        if nodes.len() < 2 {
+            return false;
+        }
+        let base = self.depth();
+        self.levels.push(Level {
+            nodes,
+            at: 1,
+            whole,
+            base,
+        });
+        true
     }
 }
 
@@ -225,6 +252,10 @@ mod tests {
         samples.push((Lang::Python, "def f(:\n  x = [1, 2\n".into()));
         samples.push((Lang::Rust, "fn f( { let x = ; }".into()));
         samples.push((Lang::JavaScript, "if (a { b(; } else".into()));
+        // More nodes than a walk lists at once, with an error inside.
+        let body = "def f(a):\n    return [g(x, a) for x in a if x]\n".repeat(600);
+        let large = format!("{body}def broken(:\n    pass\n{body}");
+        samples.push((Lang::Python, large));
         // Deeper than the pass's first stack of levels.
         let deep = format!("x = {}1{}\n", "(".repeat(600), ")".repeat(600));
         samples.push((Lang::Python, deep));
@@ -251,10 +282,11 @@ mod tests {
 
     #[test]
     fn preorder_visits_what_the_cursor_visits() {
-        let mut checked = 0;
+        let (mut checked, mut large) = (0, false);
         for (lang, text) in samples() {
             let tree = parse(lang, &text).expect("parsed");
             let root = tree.root_node();
+            large |= root.descendant_count() > super::WHOLE_NODES;
             let expected = naive_walk(root);
             for walk in [Preorder::new(root), Preorder::lazy(root)] {
                 let visited = walked(walk, |_| false);
@@ -291,6 +323,7 @@ mod tests {
             );
         }
         assert!(checked > 10_000, "only {checked} nodes compared");
+        assert!(large, "no sample is listed level by level");
     }
 
     #[test]
