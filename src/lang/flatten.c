@@ -208,7 +208,7 @@ int64_t backlint_flatten(
       };
       if (
         !children_only &&
-        ts_subtree_child_count(*child) > 0 &&
+        ts_subtree_visible_child_count(*child) > 0 &&
         backlint_enters(enter_kinds, enter_words, kind, *child)
       ) {
         if (saved == frame_capacity) return -1;

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::ffi::c_void;
 use std::marker::PhantomData;
 use tree_sitter::ffi::{TSNode, TSTree};
-use tree_sitter::Node;
+use tree_sitter::{Node, TreeCursor};
 
 use super::kind_set::KindSet;
 
@@ -110,7 +110,7 @@ impl<'t> Flat<'t> {
         self.visits.len()
     }
 
-    /// Whether the list is empty (only when the thread was exiting).
+    /// Whether the list is empty (it never is: the pass writes its root).
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.visits.is_empty()
@@ -165,6 +165,64 @@ impl Drop for Flat<'_> {
     fn drop(&mut self) {
         let visits = std::mem::take(&mut self.visits);
         let _ = SPARE.try_with(|s| s.borrow_mut().give(visits));
+    }
+}
+
+/// Children a node may have for them to be listed; a node with more (a
+/// long literal array, say) is stepped with a cursor instead, so its walk
+/// costs no list as long as the node is wide.
+const LISTED_CHILDREN: usize = 4096;
+
+/// The children of a node in order, each with its kind id and field id.
+pub struct Children<'t> {
+    inner: ChildSource<'t>,
+}
+
+enum ChildSource<'t> {
+    /// Listed by the pass (the parent first), with the next index.
+    Listed(Flat<'t>, usize),
+    /// Stepped with a cursor; whether it has moved to the first child.
+    Stepped(TreeCursor<'t>, bool),
+}
+
+impl<'t> Children<'t> {
+    /// The children of `parent`.
+    pub fn of(parent: Node<'t>) -> Children<'t> {
+        let inner = if parent.child_count() as usize <= LISTED_CHILDREN {
+            ChildSource::Listed(Flat::children(parent), 1)
+        } else {
+            ChildSource::Stepped(parent.walk(), false)
+        };
+        Children { inner }
+    }
+}
+
+impl<'t> Iterator for Children<'t> {
+    type Item = (Node<'t>, u16, Option<std::num::NonZeroU16>);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.inner {
+            ChildSource::Listed(nodes, next) => {
+                let i = *next;
+                (i < nodes.len()).then(|| {
+                    *next += 1;
+                    (nodes.node(i), nodes.kind_id(i), nodes.field(i))
+                })
+            }
+            ChildSource::Stepped(cursor, started) => {
+                let moved = if *started {
+                    cursor.goto_next_sibling()
+                } else {
+                    *started = true;
+                    cursor.goto_first_child()
+                };
+                moved.then(|| {
+                    let node = cursor.node();
+                    (node, node.kind_id(), cursor.field_id())
+                })
+            }
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 //! larger one's children first); one that may stop early or leave
 //! subtrees out lists each node's children when it enters the node.
 
-use super::flatten::Flat;
+use super::flatten::{Children, Flat};
 use super::kind_set::KindSet;
 use tree_sitter::Node;
 
@@ -29,15 +29,20 @@ pub struct Preorder<'t> {
     whole: usize,
 }
 
-/// One list of a walk and the place in it.
-struct Level<'t> {
-    /// A subtree listed whole, or a node's children: the node comes first.
-    nodes: Flat<'t>,
-    at: usize,
-    /// Whether `nodes` is a whole subtree (its nodes' children are in it).
-    whole: bool,
-    /// The depth of the list's first node in the walk.
-    base: usize,
+/// Where a walk is below one entered node, with the depth of that node.
+enum Level<'t> {
+    /// In the node's subtree, listed whole (the node first), at `at`.
+    Whole {
+        nodes: Flat<'t>,
+        at: usize,
+        base: usize,
+    },
+    /// At one of the node's children, with its kind id.
+    Children {
+        children: Children<'t>,
+        current: (Node<'t>, u16),
+        base: usize,
+    },
 }
 
 impl<'t> Preorder<'t> {
@@ -74,7 +79,8 @@ impl<'t> Preorder<'t> {
     #[inline]
     pub fn node(&self) -> Node<'t> {
         match self.levels.last() {
-            Some(level) => level.nodes.node(level.at),
+            Some(Level::Whole { nodes, at, .. }) => nodes.node(*at),
+            Some(Level::Children { current, .. }) => current.0,
             None => self.root,
         }
     }
@@ -83,7 +89,8 @@ impl<'t> Preorder<'t> {
     #[inline]
     pub fn kind_id(&self) -> u16 {
         match self.levels.last() {
-            Some(level) => level.nodes.kind_id(level.at),
+            Some(Level::Whole { nodes, at, .. }) => nodes.kind_id(*at),
+            Some(Level::Children { current, .. }) => current.1,
             None => self.root.kind_id(),
         }
     }
@@ -92,7 +99,8 @@ impl<'t> Preorder<'t> {
     #[inline]
     pub fn depth(&self) -> usize {
         match self.levels.last() {
-            Some(level) => level.base + level.nodes.depth(level.at),
+            Some(Level::Whole { nodes, at, base }) => base + nodes.depth(*at),
+            Some(Level::Children { base, .. }) => base + 1,
             None => 0,
         }
     }
@@ -105,14 +113,26 @@ impl<'t> Preorder<'t> {
         if descend && self.enter() {
             return true;
         }
-        // Past the current node's subtree: in a whole list its end, in a
-        // list of children the next child; a finished list's node is the
-        // current one of the list around it.
+        // Past the current node's subtree: in a whole list its end, else
+        // the next child; a finished level's node is the current one of
+        // the level around it.
         while let Some(level) = self.levels.last_mut() {
-            let next = level.nodes.end(level.at);
-            if next < level.nodes.len() {
-                level.at = next;
-                return true;
+            match level {
+                Level::Whole { nodes, at, .. } => {
+                    let next = nodes.end(*at);
+                    if next < nodes.len() {
+                        *at = next;
+                        return true;
+                    }
+                }
+                Level::Children {
+                    children, current, ..
+                } => {
+                    if let Some((node, kind, _)) = children.next() {
+                        *current = (node, kind);
+                        return true;
+                    }
+                }
             }
             self.levels.pop();
         }
@@ -122,15 +142,13 @@ impl<'t> Preorder<'t> {
     /// Moves to the current node's first child, listing what it needs;
     /// false when the node has none or is not entered.
     fn enter(&mut self) -> bool {
-        if let Some(level) = self.levels.last_mut() {
-            if level.whole {
-                // The pass listed the children (or left them out).
-                if level.at + 1 < level.nodes.end(level.at) {
-                    level.at += 1;
-                    return true;
-                }
-                return false;
+        if let Some(Level::Whole { nodes, at, .. }) = self.levels.last_mut() {
+            // The pass listed the children (or left them out).
+            if *at + 1 < nodes.end(*at) {
+                *at += 1;
+                return true;
             }
+            return false;
         }
         let node = self.node();
         if node.child_count() == 0 {
@@ -141,20 +159,22 @@ impl<'t> Preorder<'t> {
                 return false;
             }
         }
-        let whole = self.whole > 0 && node.descendant_count() <= self.whole;
-        let nodes = if whole {
-            Flat::of(node, self.kinds.as_ref())
-        } else {
-            Flat::children(node)
-        };
-        if nodes.len() < 2 {
-            return false;
-        }
         let base = self.depth();
-        self.levels.push(Level {
-            nodes,
-            at: 1,
-            whole,
+        if self.whole > 0 && node.descendant_count() <= self.whole {
+            let nodes = Flat::of(node, self.kinds.as_ref());
+            if nodes.len() < 2 {
+                return false;
+            }
+            self.levels.push(Level::Whole { nodes, at: 1, base });
+            return true;
+        }
+        let mut children = Children::of(node);
+        let Some((first, kind, _)) = children.next() else {
+            return false;
+        };
+        self.levels.push(Level::Children {
+            children,
+            current: (first, kind),
             base,
         });
         true
@@ -256,6 +276,8 @@ mod tests {
         let body = "def f(a):\n    return [g(x, a) for x in a if x]\n".repeat(600);
         let large = format!("{body}def broken(:\n    pass\n{body}");
         samples.push((Lang::Python, large));
+        // A node with more children than are listed at once.
+        samples.push((Lang::Python, format!("x = [{}]\n", "1, ".repeat(9000))));
         // Deeper than the pass's first stack of levels.
         let deep = format!("x = {}1{}\n", "(".repeat(600), ")".repeat(600));
         samples.push((Lang::Python, deep));
@@ -328,7 +350,7 @@ mod tests {
 
     #[test]
     fn children_lists_have_the_cursors_nodes_and_fields() {
-        let mut fields = 0;
+        let (mut fields, mut wide) = (0, false);
         for (lang, text) in samples() {
             let tree = parse(lang, &text).expect("parsed");
             for (depth, node) in naive_walk(tree.root_node()) {
@@ -342,9 +364,19 @@ mod tests {
                     .collect();
                 assert_eq!(got, expected, "{lang:?}: children of {}", node.kind());
                 fields += got.iter().filter(|(_, f)| f.is_some()).count();
+                // Listed, or stepped with a cursor when there are many.
+                let iterated: Vec<_> = super::Children::of(node)
+                    .map(|(child, kind, field)| {
+                        assert_eq!(kind, child.kind_id());
+                        (seen(depth + 1, child), field)
+                    })
+                    .collect();
+                assert_eq!(iterated, expected, "{lang:?}: children of {}", node.kind());
+                wide |= expected.len() > 4096;
             }
         }
         assert!(fields > 1_000, "only {fields} fields compared");
+        assert!(wide, "no node has more children than are listed");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::shape::{shape, shape_kinds, Binding, Loop, Shape, ShapeKinds};
 use super::spec::{LanguageTaint, TaintMatcher};
 use crate::diagnostic::shorten;
 use crate::lang::containment::Containment;
-use crate::lang::flatten::Flat;
+use crate::lang::flatten::Children;
 use crate::lang::kind_set::KindSet;
 use crate::lang::Lang;
 use crate::matcher::{node_text, MatchContext};
@@ -471,13 +471,11 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         }
         let mut arms_from: Option<State> = None;
         let mut arm_states: Vec<State> = Vec::new();
-        let children = Flat::children(node);
-        for i in 1..children.len() {
-            let child = children.node(i);
+        for (child, child_kind, _) in Children::of(node) {
             if !child.is_named() {
                 continue;
             }
-            if self.kinds.arms.contains(child.kind_id()) {
+            if self.kinds.arms.contains(child_kind) {
                 let from = arms_from.get_or_insert_with(|| state.clone());
                 let mut s = from.clone();
                 self.exec(child, &mut s, depth + 1);
@@ -614,13 +612,9 @@ impl<'a, 'c> Analyzer<'a, 'c> {
         if self.shape.non_binding_kinds.contains(&kind) {
             return;
         }
-        let children = Flat::children(node);
         let language = node.language();
-        for i in 1..children.len() {
-            let child = children.node(i);
-            let field = children
-                .field(i)
-                .and_then(|f| language.field_name_for_id(f.get()));
+        for (child, _, field) in Children::of(node) {
+            let field = field.and_then(|f| language.field_name_for_id(f.get()));
             // `{ key: name }` binds its value; elsewhere `value` is a default.
             let skip = field.is_some_and(|f| {
                 self.shape.non_binding_fields.contains(&f)
@@ -1142,11 +1136,8 @@ impl<'a, 'c> Analyzer<'a, 'c> {
                 .flatten();
             // A leaf has no children to list.
             if node.child_count() > 0 {
-                let children = Flat::children(node);
-                for i in 1..children.len() {
-                    let child = children.node(i);
-                    let is_name =
-                        self.kinds.is_name_field(kind_id, children.field(i)) || Some(child) == test;
+                for (child, _, field) in Children::of(node) {
+                    let is_name = self.kinds.is_name_field(kind_id, field) || Some(child) == test;
                     if child.is_named() && !is_name {
                         let t = self.eval(child, state, depth + 1);
                         out.union(&t);
