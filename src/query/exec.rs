@@ -57,8 +57,8 @@ const KEPT_LISTS: usize = 1024;
 /// of the lists asked for had been built before in the same file, 42 %
 /// within the same query call, which is all lists lived for before), and
 /// stepping a cursor through them cost about a thousand instructions a
-/// child (now they are listed from tree-sitter's child arrays). Serves one tree: node ids are addresses, which another tree may
-/// reuse.
+/// child (they are now listed from tree-sitter's child arrays). Serves
+/// one tree: node ids are addresses, which another tree may reuse.
 #[derive(Default)]
 pub struct ChildLists<'t> {
     lists: RefCell<FxHashMap<usize, Rc<[Kid<'t>]>>>,
