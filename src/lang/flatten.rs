@@ -5,7 +5,8 @@
 //! on Python, because it climbs through the hidden repetition nodes that
 //! hold a grammar's lists; the pass keeps each level's place instead. The
 //! list holds, per node, what a [`Node`] is made of (its subtree, start and
-//! alias) and where its descendants end, so a walk can skip a subtree.
+//! alias), its kind id, its field id (in lists of children) and where its
+//! descendants end, so a walk can skip a subtree.
 
 use std::cell::RefCell;
 use std::ffi::c_void;

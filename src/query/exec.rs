@@ -10,7 +10,7 @@
 //! copy each. Text predicates are checked last, on those.
 
 use super::{Atom, Elem, NodeTest, Program, Quantifier, Seq, TextPredicate};
-use crate::lang::flatten::Flat;
+use crate::lang::flatten::Children;
 use crate::matcher::Captures;
 use rustc_hash::FxHashMap;
 use std::cell::{Cell, RefCell};
@@ -83,13 +83,9 @@ impl<'t> ChildLists<'t> {
     }
 
     fn build(&self, node: Node<'t>) -> Rc<[Kid<'t>]> {
-        let listed = Flat::children(node);
         let mut scratch = self.scratch.borrow_mut();
         scratch.clear();
-        scratch.extend((1..listed.len()).map(|i| Kid {
-            node: listed.node(i),
-            field: listed.field(i),
-        }));
+        scratch.extend(Children::of(node).map(|(node, _, field)| Kid { node, field }));
         Rc::from(&scratch[..])
     }
 }
