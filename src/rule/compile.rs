@@ -203,7 +203,7 @@ impl<'a> Compiler<'a> {
                 let root_kinds = super::index::text_root_kinds(query_text, &grammar);
                 let required = super::literals::required_literals(
                     query_text,
-                    |name| where_regexes(&spec.value.where_, name),
+                    |name| where_texts(&spec.value.where_, name),
                     |name| super::index::kind_ids(&grammar, name),
                 );
                 let (origin, text, owned) = (origin.clone(), text.clone(), spec.clone());
@@ -859,7 +859,7 @@ impl<'a> Compiler<'a> {
         let root_kinds = super::index::pattern_root_kinds(&query, &compiled_text, grammar);
         let required = super::literals::required_literals(
             &q.value,
-            |name| where_regexes(where_, name),
+            |name| where_texts(where_, name),
             |name| super::index::kind_ids(grammar, name),
         );
         Ok(QueryMatcher {
@@ -932,15 +932,29 @@ impl<'a> Compiler<'a> {
 }
 
 /// The `where:` regex of capture `name`, if it has one.
-fn where_regexes(
+/// What the `where:` entry of capture `name` asks of its text, for the
+/// literal requirements (see [`super::literals`]).
+fn where_texts(
     where_: &std::collections::BTreeMap<String, Spanned<CaptureSpec>>,
     name: &str,
-) -> Vec<String> {
-    where_
-        .get(name)
-        .and_then(|c| c.value.regex.as_ref())
-        .map(|r| vec![r.value.clone()])
-        .unwrap_or_default()
+) -> Vec<super::literals::WhereText> {
+    use super::literals::WhereText;
+    let Some(spec) = where_.get(name).map(|c| &c.value) else {
+        return Vec::new();
+    };
+    let mut texts: Vec<WhereText> = spec
+        .regex
+        .iter()
+        .map(|r| WhereText::Regex(r.value.clone()))
+        .collect();
+    match (&spec.secret_key, spec.secret) {
+        (Some(key), _) => texts.push(WhereText::Secret {
+            key: Some(key.value.clone()),
+        }),
+        (None, Some(true)) => texts.push(WhereText::Secret { key: None }),
+        (None, _) => {}
+    }
+    texts
 }
 
 /// What a lazily compiled matcher is compiled from: its rule file.
@@ -964,7 +978,7 @@ impl Pending {
         let grammar = (lang.info().grammar)();
         super::literals::required_literals(
             &query.value,
-            |name| where_regexes(&spec.where_, name),
+            |name| where_texts(&spec.where_, name),
             |name| super::index::kind_ids(&grammar, name),
         )
     }

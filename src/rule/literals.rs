@@ -114,14 +114,26 @@ impl RequiredLiterals {
     }
 }
 
+/// What a capture's `where:` entry asks of its text that literals can
+/// tell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WhereText {
+    /// The text matches this regex.
+    Regex(String),
+    /// The text holds a secret (`secret: true`, or `secret-key` naming the
+    /// capture of the key name as `key`).
+    Secret { key: Option<String> },
+}
+
 /// The literal requirements of a query, per root kind, or `None` when the
 /// text is not understood, some pattern's root kind is not named, or no
-/// kind requires anything. `where_regexes` gives the `where:` regexes of a
-/// capture name; `kind_ids` maps a kind name to its ids. Needs only the
-/// rule's text, so it can be known before the query is compiled.
+/// kind requires anything. `where_texts` gives what the `where:` entry of
+/// a capture name asks of its text; `kind_ids` maps a kind name to its
+/// ids. Needs only the rule's text, so it can be known before the query is
+/// compiled.
 pub fn required_literals(
     query_text: &str,
-    where_regexes: impl Fn(&str) -> Vec<String>,
+    where_texts: impl Fn(&str) -> Vec<WhereText>,
     kind_ids: impl Fn(&str) -> Vec<u16>,
 ) -> Option<RequiredLiterals> {
     let patterns = Reader::new(query_text).patterns()?;
@@ -132,7 +144,7 @@ pub fn required_literals(
         if ids.is_empty() {
             return None;
         }
-        let by_capture = capture_needs(pattern, &where_regexes);
+        let by_capture = capture_needs(pattern, &where_texts);
         let need = pattern.need(&by_capture);
         for id in ids {
             match needs.iter_mut().find(|(k, _)| *k == id) {
@@ -172,11 +184,11 @@ pub fn capture_names(query_text: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
-/// Requirements per capture name from `where:` regexes and the pattern's
+/// Requirements per capture name from `where:` entries and the pattern's
 /// text predicates.
 fn capture_needs(
     pattern: &Item,
-    where_regexes: &impl Fn(&str) -> Vec<String>,
+    where_texts: &impl Fn(&str) -> Vec<WhereText>,
 ) -> HashMap<String, Literals> {
     let mut out: HashMap<String, Need> = HashMap::new();
     let mut add = |name: &str, need: Need| {
@@ -185,9 +197,19 @@ fn capture_needs(
     };
     let mut names = Vec::new();
     pattern.capture_names(&mut names);
-    for name in names {
-        for re in where_regexes(name) {
-            add(name, regex_literals(&re));
+    for &name in &names {
+        for text in where_texts(name) {
+            let need = match text {
+                WhereText::Regex(re) => regex_literals(&re),
+                // Without a key name in the pattern, only the detectors
+                // that scan text can find the secret, and each runs only
+                // where one of its keywords occurs.
+                WhereText::Secret { key } if key.as_deref().is_none_or(|k| !names.contains(&k)) => {
+                    secret_keywords()
+                }
+                WhereText::Secret { .. } => None,
+            };
+            add(name, need);
         }
     }
     let mut predicates = Vec::new();
@@ -216,6 +238,22 @@ fn capture_needs(
     out.into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
         .collect()
+}
+
+/// The keywords one of which a text holds for a secret detector to find
+/// anything in it without a key name (ASCII case ignored).
+fn secret_keywords() -> Need {
+    let words: Vec<Vec<u8>> = crate::secrets::detectors::builtin()
+        .keywords()
+        .map(|k| k.as_bytes().to_vec())
+        .collect();
+    if words.is_empty() || words.iter().any(Vec::is_empty) {
+        return None;
+    }
+    Some(Literals {
+        words,
+        fold_case: true,
+    })
 }
 
 fn exact(words: &[&str]) -> Need {
@@ -695,12 +733,12 @@ pub(crate) fn required_at_one_kind(
 /// The `where` regexes of a capture name, from (name, regex) pairs (for
 /// tests).
 #[cfg(test)]
-fn regexes<'a>(wheres: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Vec<String> + 'a {
+fn regexes<'a>(wheres: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Vec<WhereText> + 'a {
     move |name| {
         wheres
             .iter()
             .filter(|(n, _)| *n == name)
-            .map(|(_, re)| re.to_string())
+            .map(|(_, re)| WhereText::Regex(re.to_string()))
             .collect()
     }
 }
@@ -856,6 +894,44 @@ mod tests {
         assert!(required.may_match(3, b"x = 'y'"));
         // A pattern starting anywhere: no requirement can be kept.
         assert!(required_literals("(_ (identifier) @a)", regexes(&wheres), ids).is_none());
+    }
+
+    #[test]
+    fn a_secret_without_a_key_name_in_the_pattern_needs_a_detector_keyword() {
+        let wheres = |name: &str| match name {
+            "match" => vec![WhereText::Secret {
+                key: Some("key".into()),
+            }],
+            _ => vec![],
+        };
+        let ids = |name: &str| match name {
+            "assignment" => vec![1],
+            "string" => vec![2],
+            _ => vec![],
+        };
+        let query = "(assignment left: (_) @key right: (string) @match) (string) @match";
+        let required = required_literals(query, wheres, ids).unwrap();
+        // With the key name, a generic value bound to it needs no keyword.
+        assert!(required.may_match(1, b"password = 'hunter2'"));
+        // Without it, only a text detector can fire, behind its keywords
+        // (ASCII case ignored).
+        assert!(required.may_match(2, b"'AKIAIOSFODNN7EXAMPLE'"));
+        assert!(required.may_match(2, b"\"postgres://u:p@db/x\""));
+        assert!(!required.may_match(2, b"'hunter2'"));
+        // `secret: true` names no key at all.
+        let plain = |name: &str| match name {
+            "s" => vec![WhereText::Secret { key: None }],
+            _ => vec![],
+        };
+        let required = required_literals("(string) @s", plain, ids).unwrap();
+        assert!(!required.may_match(2, b"'utf-8'"));
+        assert!(required.may_match(2, b"'ghp_0123456789abcdef'"));
+        // An optional key capture may be there: nothing can be required
+        // (of a pattern the reader understands).
+        let optional = "(pair (identifier)? @key value: (string) @match)";
+        let pinned = |_: &str| vec![WhereText::Regex("^'secret'$".into())];
+        assert!(required_literals(optional, pinned, |_| vec![3]).is_some());
+        assert!(required_literals(optional, wheres, |_| vec![3]).is_none());
     }
 
     #[test]

@@ -285,6 +285,14 @@ impl Detectors {
         })
     }
 
+    /// The keywords of the text detectors (lower case): [`Self::scan_text`]
+    /// finds nothing in a text that holds none of them, ASCII case ignored.
+    pub fn keywords(&self) -> impl Iterator<Item = &str> {
+        self.all
+            .iter()
+            .flat_map(|d| d.keywords.iter().map(String::as_str))
+    }
+
     /// Every detector, in priority order.
     pub fn all(&self) -> &[Detector] {
         &self.all
@@ -293,6 +301,9 @@ impl Detectors {
     /// Text-detector hits anywhere in `text`, overlaps resolved in favour
     /// of the earlier detector, sorted by position.
     pub fn scan_text(&self, text: &str) -> Vec<Hit> {
+        if !self.prefilter.is_match(text) {
+            return Vec::new();
+        }
         let mut candidates = vec![false; self.all.len()];
         for m in self.prefilter.find_overlapping_iter(text) {
             if let Some(&owner) = self.keyword_owner.get(m.pattern().as_usize()) {
