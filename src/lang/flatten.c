@@ -160,32 +160,36 @@ int64_t backlint_flatten(
   if (ts_subtree_child_count(*root_subtree) == 0) return count;
   if (!backlint_enters(enter_kinds, enter_words, root_kind, *root_subtree)) return count;
 
-  // The level being iterated; `frames` keeps the `saved` levels above it.
-  BacklintFrame level = backlint_level(language, *root_subtree, root_position, 0, true, 1, 0, false);
-  uint32_t saved = 0;
+  // The level being iterated is `frames[top]`, the levels above it
+  // `frames[0..top]`; a level is written once, where it stays, rather than
+  // copied in and out of a local at every push and pop.
+  if (frame_capacity == 0) return -1;
+  uint32_t top = 0;
+  frames[0] = backlint_level(language, *root_subtree, root_position, 0, true, 1, 0, false);
+  BacklintFrame *level = &frames[0];
   for (;;) {
-    if (level.child_index == level.child_count) {
-      if (level.closes_owner) out[level.owner].end = count;
-      if (saved == 0) break;
-      level = frames[--saved];
+    if (level->child_index == level->child_count) {
+      if (level->closes_owner) out[level->owner].end = count;
+      if (top == 0) break;
+      level = &frames[--top];
       continue;
     }
-    const Subtree *child = &level.children[level.child_index];
-    Length position = level.position;
+    const Subtree *child = &level->children[level->child_index];
+    Length position = level->position;
 
     TSSymbol alias = 0;
-    uint32_t structural_index = level.structural_child_index;
+    uint32_t structural_index = level->structural_child_index;
     bool extra = ts_subtree_extra(*child);
     if (!extra) {
-      if (level.alias_sequence) alias = level.alias_sequence[structural_index];
-      level.structural_child_index++;
+      if (level->alias_sequence) alias = level->alias_sequence[structural_index];
+      level->structural_child_index++;
     }
     bool visible = ts_subtree_visible(*child) || alias != 0;
 
-    level.position = length_add(position, ts_subtree_size(*child));
-    level.child_index++;
-    if (level.child_index < level.child_count) {
-      level.position = length_add(level.position, ts_subtree_padding(child[1]));
+    level->position = length_add(position, ts_subtree_size(*child));
+    level->child_index++;
+    if (level->child_index < level->child_count) {
+      level->position = length_add(level->position, ts_subtree_padding(child[1]));
     }
 
     if (visible) {
@@ -199,11 +203,11 @@ int64_t backlint_flatten(
         .start_column = position.extent.column,
         .alias = alias,
         .field = children_only && !extra
-          ? backlint_field(language, frames, saved, &level, structural_index)
+          ? backlint_field(language, frames, top, level, structural_index)
           : 0,
         .symbol = kind,
         .reserved = 0,
-        .depth = level.depth,
+        .depth = level->depth,
         .end = count,
       };
       if (
@@ -211,16 +215,16 @@ int64_t backlint_flatten(
         ts_subtree_visible_child_count(*child) > 0 &&
         backlint_enters(enter_kinds, enter_words, kind, *child)
       ) {
-        if (saved == frame_capacity) return -1;
-        uint32_t depth = level.depth + 1;
-        frames[saved++] = level;
-        level = backlint_level(language, *child, position, index, true, depth, structural_index, extra);
+        if (top + 1 == frame_capacity) return -1;
+        uint32_t depth = level->depth + 1;
+        level = &frames[++top];
+        *level = backlint_level(language, *child, position, index, true, depth, structural_index, extra);
       }
     } else if (ts_subtree_visible_child_count(*child) > 0) {
-      if (saved == frame_capacity) return -1;
-      uint32_t owner = level.owner, depth = level.depth;
-      frames[saved++] = level;
-      level = backlint_level(language, *child, position, owner, false, depth, structural_index, extra);
+      if (top + 1 == frame_capacity) return -1;
+      uint32_t owner = level->owner, depth = level->depth;
+      level = &frames[++top];
+      *level = backlint_level(language, *child, position, owner, false, depth, structural_index, extra);
     }
   }
   return count;
