@@ -65,6 +65,10 @@ pub struct ChildLists<'t> {
     /// Reused for every list: a list collected into a new `Vec` would be
     /// allocated twice.
     scratch: RefCell<Vec<Kid<'t>>>,
+    /// The captures of the match being built and the matches of the
+    /// pattern being tried, reused from candidate to candidate: new ones
+    /// cost an allocation per pattern tried.
+    matching: RefCell<(Captures<'t>, Vec<Captures<'t>>)>,
 }
 
 impl<'t> ChildLists<'t> {
@@ -133,7 +137,14 @@ impl Program {
         out: &mut Vec<(usize, Captures<'t>)>,
     ) -> bool {
         let before = out.len();
-        let mut found: Vec<Captures<'t>> = Vec::new();
+        // Another query run from inside this one (none does today) would
+        // find the buffers taken, and use its own.
+        let mut taken = kids.matching.try_borrow_mut().ok();
+        let mut own = Default::default();
+        let (caps, found) = match taken.as_deref_mut() {
+            Some(buffers) => buffers,
+            None => &mut own,
+        };
         // Asked once: every pattern's root test reads it.
         let kind = node.kind_id();
         for (index, pattern) in self.patterns.iter().enumerate() {
@@ -141,16 +152,16 @@ impl Program {
                 continue;
             }
             found.clear();
-            let mut caps = Vec::new();
+            caps.clear();
             let budget = Budget::new(kids);
-            at_node(&budget, &pattern.root, node, None, &mut caps, &mut |caps| {
+            at_node(&budget, &pattern.root, node, None, caps, &mut |caps| {
                 found.push(caps.clone())
             });
             if budget.refused.get() || found.len() > MATCHES {
                 out.truncate(before);
                 return false;
             }
-            keep_maximal(&mut found);
+            keep_maximal(found);
             for mut caps in found.drain(..) {
                 if pattern
                     .text_predicates
