@@ -207,7 +207,12 @@ fn capture_needs(
                 WhereText::Secret { key } if key.as_deref().is_none_or(|k| !names.contains(&k)) => {
                     secret_keywords()
                 }
-                WhereText::Secret { .. } => None,
+                // With one, a detector bound to key names may accept the
+                // value instead. Either way the word lies inside the node
+                // the pattern starts at, where requirements are checked
+                // (see `RequiredLiterals::may_match`), so the secret's
+                // capture may carry both.
+                WhereText::Secret { .. } => either(secret_keywords(), secret_key_words()),
             };
             add(name, need);
         }
@@ -249,6 +254,37 @@ fn secret_keywords() -> Need {
         .collect();
     if words.is_empty() || words.iter().any(Vec::is_empty) {
         return None;
+    }
+    Some(Literals {
+        words,
+        fold_case: true,
+    })
+}
+
+/// The words one of which a key name's text holds for a detector bound to
+/// key names to accept it. Each such detector's `key` regex runs on the
+/// normalised name (`dbPassword` → `db_password`, see
+/// `crate::secrets::keys::normalize`); each alphanumeric run of that name
+/// is a run of the raw text lowercased, so the raw text holds, ASCII case
+/// aside, the longest run of a word the regex needs. Normalising lowercases
+/// two other characters to ASCII letters (KELVIN SIGN, CAPITAL I WITH DOT
+/// ABOVE): they count as words too.
+fn secret_key_words() -> Need {
+    let mut words: Vec<Vec<u8>> = ["\u{212A}", "\u{130}"]
+        .iter()
+        .map(|w| w.as_bytes().to_vec())
+        .collect();
+    for pattern in crate::secrets::detectors::builtin().key_regexes() {
+        for word in regex_literals(pattern)?.words {
+            let run = word
+                .split(|b| !b.is_ascii_alphanumeric())
+                .max_by_key(|run| run.len())
+                .filter(|run| !run.is_empty())?
+                .to_ascii_lowercase();
+            if !words.contains(&run) {
+                words.push(run);
+            }
+        }
     }
     Some(Literals {
         words,
@@ -911,8 +947,15 @@ mod tests {
         };
         let query = "(assignment left: (_) @key right: (string) @match) (string) @match";
         let required = required_literals(query, wheres, ids).unwrap();
-        // With the key name, a generic value bound to it needs no keyword.
+        // With the key name, a value bound to a sensitive name needs no
+        // keyword, in any spelling of the name; other names do.
         assert!(required.may_match(1, b"password = 'hunter2'"));
+        assert!(required.may_match(1, b"dbPassword = 'hunter2'"));
+        assert!(required.may_match(1, b"API_KEY = 'q8T0b2xZ'"));
+        assert!(required.may_match(1, b"jwtSecret = 'q8T0b2xZ'"));
+        assert!(required.may_match(1, b"to\xe2\x84\xaaen = 'q8T0b2xZ'"));
+        assert!(required.may_match(1, b"name = 'AKIAIOSFODNN7EXAMPLE'"));
+        assert!(!required.may_match(1, b"encoding = 'utf-8'"));
         // Without it, only a text detector can fire, behind its keywords
         // (ASCII case ignored).
         assert!(required.may_match(2, b"'AKIAIOSFODNN7EXAMPLE'"));
@@ -926,12 +969,12 @@ mod tests {
         let required = required_literals("(string) @s", plain, ids).unwrap();
         assert!(!required.may_match(2, b"'utf-8'"));
         assert!(required.may_match(2, b"'ghp_0123456789abcdef'"));
-        // An optional key capture may be there: nothing can be required
-        // (of a pattern the reader understands).
+        // A key capture that only some matches have: either way.
         let optional = "(pair (identifier)? @key value: (string) @match)";
-        let pinned = |_: &str| vec![WhereText::Regex("^'secret'$".into())];
-        assert!(required_literals(optional, pinned, |_| vec![3]).is_some());
-        assert!(required_literals(optional, wheres, |_| vec![3]).is_none());
+        let required = required_literals(optional, wheres, |_| vec![3]).unwrap();
+        assert!(required.may_match(3, b"{password: 'hunter2'}"));
+        assert!(required.may_match(3, b"{'AKIAIOSFODNN7EXAMPLE'}"));
+        assert!(!required.may_match(3, b"{encoding: 'utf-8'}"));
     }
 
     #[test]

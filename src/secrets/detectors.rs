@@ -293,6 +293,15 @@ impl Detectors {
             .flat_map(|d| d.keywords.iter().map(String::as_str))
     }
 
+    /// The `key` regexes of the detectors bound to key names, which run on
+    /// the normalised name (`super::keys::normalize`).
+    pub fn key_regexes(&self) -> impl Iterator<Item = &str> {
+        self.all
+            .iter()
+            .filter_map(|d| d.binding.as_ref())
+            .map(|b| b.key.pattern.as_str())
+    }
+
     /// Every detector, in priority order.
     pub fn all(&self) -> &[Detector] {
         &self.all
