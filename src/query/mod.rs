@@ -20,7 +20,7 @@ mod exec;
 mod parse;
 
 pub use exec::ChildLists;
-pub use parse::Unsupported;
+pub use parse::{named_kind_ids, Unsupported};
 
 use crate::matcher::Captures;
 use std::num::NonZeroU16;

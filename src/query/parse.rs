@@ -471,6 +471,15 @@ impl Reader<'_> {
 /// A grammar's symbol ids by name: anonymous ones, then named ones.
 type KindNames = HashMap<String, [Vec<u16>; 2]>;
 
+/// Every id of the named node kind `name` of `grammar`, ascending
+/// (aliases can give one name several ids).
+pub fn named_kind_ids(grammar: &Language, name: &str) -> Vec<u16> {
+    kind_names(grammar)
+        .get(name)
+        .map(|[_, named]| named.clone())
+        .unwrap_or_default()
+}
+
 /// The name index of `grammar`, built once per run: a query names a kind
 /// at every node, and scanning the grammar's few hundred symbols for each
 /// name was 1.6 % of the instructions of a small run.

@@ -500,11 +500,7 @@ fn root_kinds_at(
 /// Every id of the named node kind `name` (aliases can give one name
 /// several ids).
 pub fn kind_ids(grammar: &tree_sitter::Language, name: &str) -> Vec<u16> {
-    (0..grammar.node_kind_count() as u16)
-        .filter(|&kind| {
-            grammar.node_kind_is_named(kind) && grammar.node_kind_for_id(kind) == Some(name)
-        })
-        .collect()
+    crate::query::named_kind_ids(grammar, name)
 }
 
 /// `(call_expression ...)` → `call_expression`; anything else → `None`.
