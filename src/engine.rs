@@ -417,6 +417,11 @@ fn traverse<'t>(
     // the walk does not list them.
     let entered = index.entered(ctx.source.len());
     let mut walk = Preorder::entering(root, entered);
+    // Punctuation and keywords are a third of a tree's nodes or more, and
+    // no entry starts at one unless this says so.
+    if !index.has_anonymous_candidates() {
+        walk = walk.without_anonymous_leaves();
+    }
     let mut visited: u32 = 0;
     // Captures of the groups of identically written matchers at this node.
     let mut shared: Vec<(u32, Vec<Captures<'_>>)> = Vec::new();
@@ -433,6 +438,8 @@ fn traverse<'t>(
         if functions.is_some_and(|f| f.contains(kind)) {
             function_nodes.push(node);
         }
+        // Asked of the tree once per node, when an entry needs it.
+        let mut range = None;
         for i in index.candidates(kind) {
             if !live.entries[i as usize] {
                 continue;
@@ -445,7 +452,7 @@ fn traverse<'t>(
                 && !literals.may_match(
                     i as usize,
                     kind,
-                    node.byte_range(),
+                    range.get_or_insert_with(|| node.byte_range()).clone(),
                     occurrences,
                     ctx.source.as_bytes(),
                 )

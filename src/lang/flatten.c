@@ -124,10 +124,12 @@ static inline bool backlint_enters(
 }
 
 // Writes the visible nodes of `root`'s subtree (itself first) to `out`,
-// not listing the children of nodes `backlint_enters` refuses; with
-// `children_only`, `root` and its visible children with their fields
-// instead. Returns how many nodes it wrote, or -1 when `frames` was too
-// small (call again with more), or -2 when `out` was.
+// not listing the children of nodes `backlint_enters` refuses, nor, with
+// `skip_anonymous_leaves`, the anonymous nodes without children
+// (punctuation, keywords); with `children_only`, `root` and its visible
+// children with their fields instead. Returns how many nodes it wrote, or
+// -1 when `frames` was too small (call again with more), or -2 when `out`
+// was.
 int64_t backlint_flatten(
   TSNode root,
   BacklintVisit *restrict out,
@@ -136,7 +138,8 @@ int64_t backlint_flatten(
   uint32_t frame_capacity,
   uint32_t children_only,
   const uint64_t *enter_kinds,
-  uint32_t enter_words
+  uint32_t enter_words,
+  uint32_t skip_anonymous_leaves
 ) {
   if (out_capacity == 0) return -2;
   const TSLanguage *language = root.tree->language;
@@ -192,6 +195,14 @@ int64_t backlint_flatten(
       level->position = length_add(level->position, ts_subtree_padding(child[1]));
     }
 
+    if (
+      visible &&
+      skip_anonymous_leaves &&
+      ts_subtree_visible_child_count(*child) == 0 &&
+      !(alias ? ts_language_symbol_metadata(language, alias).named : ts_subtree_named(*child))
+    ) {
+      continue;
+    }
     if (visible) {
       if (count == out_capacity) return -2;
       uint32_t index = count++;

@@ -52,6 +52,7 @@ extern "C" {
         children_only: u32,
         enter_kinds: *const u64,
         enter_words: u32,
+        skip_anonymous_leaves: u32,
     ) -> i64;
     fn backlint_flatten_visit_size() -> usize;
     fn backlint_flatten_frame_size() -> usize;
@@ -75,10 +76,15 @@ pub struct Flat<'t> {
 impl<'t> Flat<'t> {
     /// Lists `root` and its descendants, leaving out the descendants of
     /// nodes whose kind is not in `enter` and that hold no syntax error
-    /// (with `None`, every descendant).
-    pub fn of(root: Node<'t>, enter: Option<&KindSet>) -> Flat<'t> {
+    /// (with `None`, every descendant), and without `anonymous_leaves`
+    /// the anonymous nodes that have no children (punctuation, keywords).
+    pub fn of(root: Node<'t>, enter: Option<&KindSet>, anonymous_leaves: bool) -> Flat<'t> {
         // The subtree keeps its count of visible descendants.
-        Flat::list(root, root.descendant_count(), Listing::Subtree(enter))
+        let listing = Listing::Subtree {
+            enter,
+            anonymous_leaves,
+        };
+        Flat::list(root, root.descendant_count(), listing)
     }
 
     /// Lists `parent` and its children, whose [`Flat::field`]s are known.
@@ -261,8 +267,12 @@ impl Spare {
 /// What a list holds.
 #[derive(Clone, Copy)]
 enum Listing<'k> {
-    /// A subtree, entering the nodes of the kinds given (all with `None`).
-    Subtree(Option<&'k KindSet>),
+    /// A subtree, entering the nodes of the kinds given (all with `None`),
+    /// with or without its anonymous leaves.
+    Subtree {
+        enter: Option<&'k KindSet>,
+        anonymous_leaves: bool,
+    },
     /// A node's children, with their fields.
     Children,
 }
@@ -277,11 +287,19 @@ fn fill(
     listing: Listing<'_>,
 ) {
     // No words: no set, every node entered; an empty set is one zero word.
-    let (children_only, enter) = match listing {
-        Listing::Children => (true, &[][..]),
-        Listing::Subtree(None) => (false, &[][..]),
-        Listing::Subtree(Some(set)) if set.words().is_empty() => (false, &[0u64][..]),
-        Listing::Subtree(Some(set)) => (false, set.words()),
+    let (children_only, enter, anonymous_leaves) = match listing {
+        Listing::Children => (true, &[][..], true),
+        Listing::Subtree {
+            enter,
+            anonymous_leaves,
+        } => {
+            let words = match enter {
+                None => &[][..],
+                Some(set) if set.words().is_empty() => &[0u64][..],
+                Some(set) => set.words(),
+            };
+            (false, words, anonymous_leaves)
+        }
     };
     if frames.len() < FIRST_FRAME_WORDS {
         frames.resize(FIRST_FRAME_WORDS, 0);
@@ -308,6 +326,7 @@ fn fill(
                 u32::from(children_only),
                 enter.as_ptr(),
                 u32::try_from(enter.len()).unwrap_or(u32::MAX),
+                u32::from(!anonymous_leaves),
             )
         };
         match written {
@@ -350,10 +369,13 @@ mod tests {
             &mut visits,
             1,
             &mut frames,
-            super::Listing::Subtree(None),
+            super::Listing::Subtree {
+                enter: None,
+                anonymous_leaves: true,
+            },
         );
         assert_eq!(visits.len(), root.descendant_count());
-        let whole = Flat::of(root, None);
+        let whole = Flat::of(root, None, true);
         let ids: Vec<_> = visits.iter().map(|v| v.id).collect();
         let expected: Vec<_> = (0..whole.len()).map(|i| whole.visits[i].id).collect();
         assert_eq!(ids, expected);

@@ -25,6 +25,9 @@ pub struct Preorder<'t> {
     levels: Vec<Level<'t>>,
     /// Only nodes of these kinds, or holding a syntax error, are entered.
     kinds: Option<KindSet>,
+    /// Whether anonymous nodes without children (punctuation, keywords)
+    /// are visited.
+    anonymous_leaves: bool,
     /// Subtrees of up to this many nodes are listed whole.
     whole: usize,
 }
@@ -59,8 +62,17 @@ impl<'t> Preorder<'t> {
             root,
             levels: Vec::new(),
             kinds: kinds.cloned(),
+            anonymous_leaves: true,
             whole: WHOLE_NODES,
         }
+    }
+
+    /// The walk without the anonymous nodes that have no children
+    /// (punctuation, keywords): a third to two fifths of a tree's nodes,
+    /// which a walk looking for named nodes only would visit for nothing.
+    pub fn without_anonymous_leaves(mut self) -> Self {
+        self.anonymous_leaves = false;
+        self
     }
 
     /// A walk starting at `root` that lists a node's children only when
@@ -71,6 +83,7 @@ impl<'t> Preorder<'t> {
             root,
             levels: Vec::new(),
             kinds: None,
+            anonymous_leaves: true,
             whole: 0,
         }
     }
@@ -128,8 +141,8 @@ impl<'t> Preorder<'t> {
                 Level::Children {
                     children, current, ..
                 } => {
-                    if let Some((node, kind, _)) = children.next() {
-                        *current = (node, kind);
+                    if let Some(next) = next_child(children, self.anonymous_leaves) {
+                        *current = next;
                         return true;
                     }
                 }
@@ -161,7 +174,7 @@ impl<'t> Preorder<'t> {
         }
         let base = self.depth();
         if self.whole > 0 && node.descendant_count() <= self.whole {
-            let nodes = Flat::of(node, self.kinds.as_ref());
+            let nodes = Flat::of(node, self.kinds.as_ref(), self.anonymous_leaves);
             if nodes.len() < 2 {
                 return false;
             }
@@ -169,16 +182,24 @@ impl<'t> Preorder<'t> {
             return true;
         }
         let mut children = Children::of(node);
-        let Some((first, kind, _)) = children.next() else {
+        let Some(current) = next_child(&mut children, self.anonymous_leaves) else {
             return false;
         };
         self.levels.push(Level::Children {
             children,
-            current: (first, kind),
+            current,
             base,
         });
         true
     }
+}
+
+/// The next of `children` with its kind id, past anonymous leaves unless
+/// `anonymous_leaves`.
+fn next_child<'t>(children: &mut Children<'t>, anonymous_leaves: bool) -> Option<(Node<'t>, u16)> {
+    children
+        .find(|(node, _, _)| anonymous_leaves || node.is_named() || node.child_count() > 0)
+        .map(|(node, kind, _)| (node, kind))
 }
 
 #[cfg(test)]
@@ -345,6 +366,46 @@ mod tests {
             );
         }
         assert!(checked > 10_000, "only {checked} nodes compared");
+        assert!(large, "no sample is listed level by level");
+    }
+
+    #[test]
+    fn a_walk_without_anonymous_leaves_visits_every_other_node() {
+        let (mut left_out, mut large) = (0, false);
+        for (lang, text) in samples() {
+            let tree = parse(lang, &text).expect("parsed");
+            let root = tree.root_node();
+            large |= root.descendant_count() > super::WHOLE_NODES;
+            let leaf = |n: tree_sitter::Node<'_>| !n.is_named() && n.child_count() == 0;
+            let every = naive_walk(root);
+            let expected: Vec<_> = every.iter().filter(|(_, n)| !leaf(*n)).copied().collect();
+            left_out += every.len() - expected.len();
+            assert_eq!(
+                walked(Preorder::new(root).without_anonymous_leaves(), |_| false),
+                all_seen(&expected),
+                "{lang:?}: {text}"
+            );
+            // With only some kinds entered, as the main traversal walks.
+            let grammar = (lang.info().grammar)();
+            let kinds: Vec<u16> = every
+                .iter()
+                .map(|(_, n)| n.kind_id())
+                .filter(|k| k % 3 != 0)
+                .collect();
+            let set = KindSet::from_ids(&grammar, &kinds);
+            let refused = |n: tree_sitter::Node<'_>| !set.contains(n.kind_id()) && !n.has_error();
+            let expected: Vec<_> = naive_walk_skipping(root, refused)
+                .into_iter()
+                .filter(|(_, n)| !leaf(*n))
+                .collect();
+            let walk = Preorder::entering(root, Some(&set)).without_anonymous_leaves();
+            assert_eq!(
+                walked(walk, |_| false),
+                all_seen(&expected),
+                "{lang:?}: entering some kinds"
+            );
+        }
+        assert!(left_out > 10_000, "only {left_out} anonymous leaves");
         assert!(large, "no sample is listed level by level");
     }
 

@@ -44,6 +44,9 @@ pub struct LangIndex {
     taint_value_source_anchors: Option<AhoCorasick>,
     by_kind: Vec<Vec<u32>>,
     any_kind: Vec<u32>,
+    /// Whether some entry can start at an anonymous node (punctuation, a
+    /// keyword) or anywhere: the traversal then visits anonymous leaves.
+    anonymous_candidates: bool,
     /// The anchors of the rules and of the taint entries' sinks and
     /// sources; they go into the automaton of [`LangIndex::literals`], so a
     /// file's bytes are scanned once.
@@ -260,7 +263,11 @@ impl LangIndex {
                 same[leader as usize] = Some(leader);
             }
         }
+        let anonymous_candidates = !any_kind.is_empty()
+            || (0..by_kind.len())
+                .any(|k| !by_kind[k].is_empty() && !grammar.node_kind_is_named(k as u16));
         LangIndex {
+            anonymous_candidates,
             literals: std::sync::OnceLock::new(),
             lang,
             entered: std::sync::OnceLock::new(),
@@ -385,6 +392,12 @@ impl LangIndex {
     pub fn containment(&self) -> Option<&'static crate::lang::containment::Containment> {
         self.entered.get()?;
         self.lang.containment()
+    }
+
+    /// Whether some entry can start at an anonymous node (or at any node),
+    /// so that the traversal must visit anonymous leaves too.
+    pub fn has_anonymous_candidates(&self) -> bool {
+        self.anonymous_candidates
     }
 
     /// Entries whose patterns can start at a node of this kind, then those
