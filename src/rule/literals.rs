@@ -341,6 +341,72 @@ pub(super) fn of_regex(hir: &regex_syntax::hir::Hir, fold_case: bool) -> Need {
     both(prefixes, inner)
 }
 
+/// `hir` with ASCII case folded away, for its words to be looked for
+/// with ASCII case ignored: a literal is lowercased, and a class of just
+/// the two cases of one ASCII letter (what `(?i)` makes of it over bytes,
+/// or in Unicode mode when no other character folds to it) becomes that
+/// letter in lower case. A pattern that switches case folding on and off
+/// inside (`(?i)…(?-i:\s)…`) keeps no leading `(?i)` to strip, and its
+/// words would otherwise be lost in classes. Every other class is left as
+/// it is: a search that ignores ASCII case finds its members too.
+pub(super) fn folded(hir: &regex_syntax::hir::Hir) -> Option<regex_syntax::hir::Hir> {
+    let mut pairs = 0;
+    let out = fold(hir, &mut pairs);
+    (pairs > 0).then_some(out)
+}
+
+/// [`folded`], counting the classes that became letters in `pairs`.
+fn fold(hir: &regex_syntax::hir::Hir, pairs: &mut usize) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Class, Hir, HirKind, Repetition};
+    // The letter of a class of exactly its two ASCII cases.
+    let letter = |ranges: Vec<(u32, u32)>| -> Option<u8> {
+        let [(a, a_end), (b, b_end)] = ranges[..] else {
+            return None;
+        };
+        let (upper, lower) = (u8::try_from(a).ok()?, u8::try_from(b).ok()?);
+        let single = a == a_end && b == b_end;
+        (single && upper.is_ascii_uppercase() && lower == upper.to_ascii_lowercase())
+            .then_some(lower)
+    };
+    let class_letter = |class: &Class| match class {
+        Class::Bytes(c) => letter(
+            c.ranges()
+                .iter()
+                .map(|r| (u32::from(r.start()), u32::from(r.end())))
+                .collect(),
+        ),
+        Class::Unicode(c) => letter(
+            c.ranges()
+                .iter()
+                .map(|r| (u32::from(r.start()), u32::from(r.end())))
+                .collect(),
+        ),
+    };
+    match hir.kind() {
+        HirKind::Literal(lit) => Hir::literal(lit.0.to_ascii_lowercase()),
+        HirKind::Class(class) => match class_letter(class) {
+            Some(lower) => {
+                *pairs += 1;
+                Hir::literal([lower])
+            }
+            None => hir.clone(),
+        },
+        HirKind::Concat(parts) => Hir::concat(parts.iter().map(|p| fold(p, pairs)).collect()),
+        HirKind::Alternation(branches) => {
+            Hir::alternation(branches.iter().map(|b| fold(b, pairs)).collect())
+        }
+        HirKind::Repetition(rep) => Hir::repetition(Repetition {
+            sub: Box::new(fold(&rep.sub, pairs)),
+            ..rep.clone()
+        }),
+        HirKind::Capture(cap) => Hir::capture(Capture {
+            sub: Box::new(fold(&cap.sub, pairs)),
+            ..cap.clone()
+        }),
+        HirKind::Empty | HirKind::Look(_) => hir.clone(),
+    }
+}
+
 /// Words one of which every match of `hir` contains anywhere, not only at
 /// its start: `^\(?\s*request\.(json|form)` needs `request.`, which a
 /// prefix extractor gives up on after the optional parenthesis.

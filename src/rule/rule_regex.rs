@@ -117,7 +117,17 @@ fn read(pattern: &str) -> Result<(bool, usize, Need), String> {
         (None, _) => parse(body, true, true).ok(),
     };
     let cache = cache_bytes(tree.as_ref().map_or(0, counted_copies));
-    let words = tree.and_then(|hir| literals::of_regex(&hir, fold_case));
+    let words = tree.and_then(|hir| {
+        if fold_case {
+            return literals::of_regex(&hir, true);
+        }
+        // Case folded on and off inside the pattern: its letters are
+        // classes, read as letters with case ignored.
+        match literals::folded(&hir) {
+            Some(folded) => literals::of_regex(&folded, true),
+            None => literals::of_regex(&hir, false),
+        }
+    });
     Ok((!ascii, cache, words))
 }
 
