@@ -639,7 +639,7 @@ impl<'a> Compiler<'a> {
         let grammar = (lang.info().grammar)();
         let kinds = self.kinds(s.kind.as_ref(), &grammar, lang, here)?;
         let query = match &s.query {
-            Some(q) => Some(self.query(q, lang, &grammar, &s.where_)?),
+            Some(q) => Some(self.query(q, lang, &grammar, s)?),
             None => {
                 if let Some((name, c)) = s.where_.iter().next() {
                     return Err(self.error_at_line(
@@ -733,8 +733,9 @@ impl<'a> Compiler<'a> {
         q: &Spanned<String>,
         lang: Lang,
         grammar: &tree_sitter::Language,
-        where_: &std::collections::BTreeMap<String, Spanned<CaptureSpec>>,
+        spec: &MatcherSpec,
     ) -> Result<QueryMatcher, Box<RuleFileError>> {
+        let where_ = &spec.where_;
         let start = self.loc_offset(&q.referenced);
         if captures_empty_group(&q.value) {
             return Err(self.error_at_line(
@@ -857,10 +858,11 @@ impl<'a> Compiler<'a> {
             ));
         }
         let root_kinds = super::index::pattern_root_kinds(&query, &compiled_text, grammar);
-        let required = super::literals::required_literals(
+        let required = super::literals::required_literals_beside(
             &q.value,
             |name| where_texts(where_, name),
             |name| super::index::kind_ids(grammar, name),
+            |kind| super::literals::beside_query(spec, kind),
         );
         Ok(QueryMatcher {
             query,
@@ -976,10 +978,11 @@ impl Pending {
         let spec = &self.file.matchers.get(&self.key)?.value;
         let query = spec.query.as_ref()?;
         let grammar = (lang.info().grammar)();
-        super::literals::required_literals(
+        super::literals::required_literals_beside(
             &query.value,
             |name| where_texts(&spec.where_, name),
             |name| super::index::kind_ids(&grammar, name),
+            |kind| super::literals::beside_query(spec, kind),
         )
     }
 

@@ -136,16 +136,29 @@ pub fn required_literals(
     where_texts: impl Fn(&str) -> Vec<WhereText>,
     kind_ids: impl Fn(&str) -> Vec<u16>,
 ) -> Option<RequiredLiterals> {
+    required_literals_beside(query_text, where_texts, kind_ids, |_| None)
+}
+
+/// [`required_literals`], where the matched node must also hold, by the
+/// name of its kind, what `beside` says the matcher's other parts need
+/// (see [`beside_query`]).
+pub(super) fn required_literals_beside(
+    query_text: &str,
+    where_texts: impl Fn(&str) -> Vec<WhereText>,
+    kind_ids: impl Fn(&str) -> Vec<u16>,
+    beside: impl Fn(&str) -> Need,
+) -> Option<RequiredLiterals> {
     let patterns = Reader::new(query_text).patterns()?;
     // Per root kind id: the union of its patterns' requirements.
     let mut needs: Vec<(u16, Need)> = Vec::new();
     for pattern in &patterns {
-        let ids = kind_ids(pattern.root_kind()?);
+        let root = pattern.root_kind()?;
+        let ids = kind_ids(root);
         if ids.is_empty() {
             return None;
         }
         let by_capture = capture_needs(pattern, &where_texts);
-        let need = pattern.need(&by_capture);
+        let need = both(pattern.need(&by_capture), beside(root));
         for id in ids {
             match needs.iter_mut().find(|(k, _)| *k == id) {
                 Some((_, slot)) => *slot = either(slot.take(), need.clone()),
@@ -165,6 +178,37 @@ pub fn required_literals(
         by_kind.push((id, need));
     }
     Some(RequiredLiterals { by_kind })
+}
+
+/// What the text of a node of kind `kind` holds for the parts of `spec`
+/// other than its query to accept the node: its `regex`, and those of the
+/// `all` parts and of the `any` branches that can accept a node of that
+/// kind (a branch whose `kind` names others cannot). Relations and `not`
+/// are about other nodes or ask for nothing. `None`: nothing is known.
+pub(super) fn beside_query(spec: &super::schema::MatcherSpec, kind: &str) -> Need {
+    spec_need(spec, kind).flatten()
+}
+
+/// `None` when `spec` accepts no node of kind `kind`; else what such a
+/// node's text holds when it does.
+fn spec_need(spec: &super::schema::MatcherSpec, kind: &str) -> Option<Need> {
+    if spec
+        .kind
+        .as_ref()
+        .is_some_and(|kinds| !kinds.to_vec().iter().any(|k| k == kind))
+    {
+        return None;
+    }
+    let mut need = spec.regex.as_ref().and_then(|r| regex_literals(&r.value));
+    for part in spec.all.iter().flatten() {
+        need = both(need, spec_need(&part.value, kind)?);
+    }
+    if let Some(branches) = &spec.any {
+        let mut possible = branches.iter().filter_map(|b| spec_need(&b.value, kind));
+        let first = possible.next()?;
+        need = both(need, possible.fold(first, either));
+    }
+    Some(need)
 }
 
 /// The capture names a query's text uses, or `None` for text this reader
@@ -1041,6 +1085,54 @@ mod tests {
         assert!(required.may_match(3, b"{password: 'hunter2'}"));
         assert!(required.may_match(3, b"{'AKIAIOSFODNN7EXAMPLE'}"));
         assert!(!required.may_match(3, b"{encoding: 'utf-8'}"));
+    }
+
+    #[test]
+    fn the_matchers_other_parts_add_what_they_need_of_the_node() {
+        let yaml = [
+            "query: '(string) @s (call) @c'",
+            "any:",
+            "  - kind: call",
+            "  - kind: string",
+            "    regex: '(?is)^[a-z]*\"\\s*select\\b.*\\bfrom\\b'",
+        ]
+        .join("\n");
+        let spec: super::super::schema::MatcherSpec = serde_saphyr::from_str(&yaml).expect("spec");
+        let ids = |name: &str| match name {
+            "string" => vec![1],
+            "call" => vec![2],
+            _ => vec![],
+        };
+        let query = "(string) @s (call) @c";
+        let required =
+            required_literals_beside(query, |_| vec![], ids, |kind| beside_query(&spec, kind))
+                .expect("a requirement");
+        // A string passes only through the branch with the regex, whose
+        // words are read with case folded.
+        assert!(required.may_match(1, b"\"SELECT * FROM t\""));
+        assert!(!required.may_match(1, b"\"utf-8\""));
+        // A call passes through the branch that asks nothing of its text.
+        assert!(required.may_match(2, b"f(x)"));
+        // Without the other parts, nothing is required.
+        assert!(required_literals(query, |_| vec![], ids).is_none());
+    }
+
+    #[test]
+    fn case_folding_switched_inside_a_regex_keeps_its_words() {
+        let wheres = [("s", "(?i)\\bselect\\b(?s-i:.)*\\bfrom\\b|\\bwhere(?-i:\\s)")];
+        let got = probe(
+            "(call (string) @s)",
+            &wheres,
+            &["q('SELECT a FROM b')", "q('a WHERE b')", "q('hello')"],
+        );
+        assert_eq!(got, Some(vec![true, true, false]));
+        // Letters a rule spells as both cases count as that letter.
+        let got = probe(
+            "(call (string) @s)",
+            &[("s", "[Ss]elect")],
+            &["SELECT", "other"],
+        );
+        assert_eq!(got, Some(vec![true, false]));
     }
 
     #[test]
