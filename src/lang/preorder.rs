@@ -305,6 +305,17 @@ mod tests {
         samples
     }
 
+    /// About two thirds of the kinds of `nodes`, for walks that enter
+    /// only some kinds.
+    fn some_kinds(lang: Lang, nodes: &[(usize, tree_sitter::Node<'_>)]) -> KindSet {
+        let kinds: Vec<u16> = nodes
+            .iter()
+            .map(|(_, n)| n.kind_id())
+            .filter(|k| k % 3 != 0)
+            .collect();
+        KindSet::from_ids(&(lang.info().grammar)(), &kinds)
+    }
+
     /// The nodes a walk visits, not entering those `skip` picks; checks
     /// the kind id the walk reports at each, and that it ends at its root.
     fn walked<'t>(
@@ -351,13 +362,7 @@ mod tests {
                 }
             }
             // Entering only some kinds, and any subtree with an error.
-            let grammar = (lang.info().grammar)();
-            let kinds: Vec<u16> = expected
-                .iter()
-                .map(|(_, n)| n.kind_id())
-                .filter(|k| k % 3 != 0)
-                .collect();
-            let set = KindSet::from_ids(&grammar, &kinds);
+            let set = some_kinds(lang, &expected);
             let refused = |n: tree_sitter::Node<'_>| !set.contains(n.kind_id()) && !n.has_error();
             assert_eq!(
                 walked(Preorder::entering(root, Some(&set)), |_| false),
@@ -386,13 +391,7 @@ mod tests {
                 "{lang:?}: {text}"
             );
             // With only some kinds entered, as the main traversal walks.
-            let grammar = (lang.info().grammar)();
-            let kinds: Vec<u16> = every
-                .iter()
-                .map(|(_, n)| n.kind_id())
-                .filter(|k| k % 3 != 0)
-                .collect();
-            let set = KindSet::from_ids(&grammar, &kinds);
+            let set = some_kinds(lang, &every);
             let refused = |n: tree_sitter::Node<'_>| !set.contains(n.kind_id()) && !n.has_error();
             let expected: Vec<_> = naive_walk_skipping(root, refused)
                 .into_iter()
