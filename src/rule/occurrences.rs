@@ -14,6 +14,7 @@
 
 use super::literals::RequiredLiterals;
 use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::StateID;
 use aho_corasick::{dfa, nfa, Anchored};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -296,34 +297,104 @@ impl Scanner {
     }
 }
 
+/// Files shorter than this are scanned in one stream (see
+/// [`each_occurrence`]).
+const STREAMS_FROM: usize = 4096;
+/// Streams walked at once over a longer file.
+const STREAMS: usize = 4;
+
 /// The overlapping search of `aut` over `bytes`, written against the
-/// crate's low-level [`Automaton`] interface: its own overlapping iterator
-/// keeps the search position in memory between steps and returns at each
-/// match, which made the scan about 30 instructions a byte.
+/// crate's low-level [`Automaton`] interface.
+///
+/// The crate's own overlapping iterator keeps its state in memory between
+/// steps and returns at each match (about 30 instructions a byte). Each
+/// byte's step waits on the load of the transition the previous step
+/// chose, so the scan runs at the latency of that load. Here the loop only
+/// notes where it entered a special state, with the state in a register,
+/// and it walks [`STREAMS`] parts of the file at once, each waiting on its
+/// own loads. Every part but the first starts `max_pattern_len` bytes
+/// early, so that wherever it reports, its state is the one a single scan
+/// would have (an Aho-Corasick state is the longest pattern prefix ending
+/// at the position). The matches are read after, in order of their end.
 fn each_occurrence<A: Automaton>(
     aut: &A,
     bytes: &[u8],
     mut found: impl FnMut(usize, usize, usize),
 ) -> bool {
-    let Ok(mut sid) = aut.start_state(Anchored::No) else {
+    let Ok(start) = aut.start_state(Anchored::No) else {
         return false;
     };
-    for (at, &byte) in bytes.iter().enumerate() {
+    let part = bytes.len() / STREAMS;
+    let lead = aut.max_pattern_len();
+    let mut entered: [Vec<(StateID, usize)>; STREAMS] = Default::default();
+    if bytes.len() < STREAMS_FROM || part < lead {
+        if !walk(aut, start, bytes, 0, &mut entered[0]) {
+            return false;
+        }
+    } else {
+        // Stream `k` reports the matches ending in `bounds[k]..bounds[k + 1]`
+        // (the first one's own end included) and starts at `from[k]`.
+        let bounds: [usize; STREAMS + 1] =
+            std::array::from_fn(|k| if k == STREAMS { bytes.len() } else { k * part });
+        let from: [usize; STREAMS] = std::array::from_fn(|k| bounds[k].saturating_sub(lead));
+        let mut sid = [start; STREAMS];
+        for i in 0..part {
+            for k in 0..STREAMS {
+                sid[k] = aut.next_state(Anchored::No, sid[k], bytes[from[k] + i]);
+                if aut.is_special(sid[k]) {
+                    if aut.is_dead(sid[k]) {
+                        return false;
+                    }
+                    entered[k].push((sid[k], from[k] + i + 1));
+                }
+            }
+        }
+        for k in 0..STREAMS {
+            let rest = from[k] + part;
+            if !walk(
+                aut,
+                sid[k],
+                &bytes[rest..bounds[k + 1]],
+                rest,
+                &mut entered[k],
+            ) {
+                return false;
+            }
+            // A later stream's lead repeats what the one before found.
+            if k > 0 {
+                entered[k].retain(|&(_, end)| end > bounds[k]);
+            }
+        }
+    }
+    for (sid, end) in entered.into_iter().flatten() {
+        if !aut.is_match(sid) {
+            continue;
+        }
+        for i in 0..aut.match_len(sid) {
+            let pattern = aut.match_pattern(sid, i);
+            found(pattern.as_usize(), end - aut.pattern_len(pattern), end);
+        }
+    }
+    true
+}
+
+/// One stream of [`each_occurrence`] from state `sid` over `bytes`, which
+/// start at `offset` in the file: where it entered a match state. False
+/// at a dead state, which an unanchored search never reaches.
+fn walk<A: Automaton>(
+    aut: &A,
+    mut sid: StateID,
+    bytes: &[u8],
+    offset: usize,
+    entered: &mut Vec<(StateID, usize)>,
+) -> bool {
+    for (i, &byte) in bytes.iter().enumerate() {
         sid = aut.next_state(Anchored::No, sid, byte);
-        // Without a prefilter only dead and match states are special (an
-        // unanchored search has no dead state): one test per byte.
         if aut.is_special(sid) {
             if aut.is_dead(sid) {
-                break;
+                return false;
             }
-            if !aut.is_match(sid) {
-                continue;
-            }
-            let end = at + 1;
-            for i in 0..aut.match_len(sid) {
-                let pattern = aut.match_pattern(sid, i);
-                found(pattern.as_usize(), end - aut.pattern_len(pattern), end);
-            }
+            entered.push((sid, offset + i + 1));
         }
     }
     true
@@ -490,6 +561,16 @@ mod tests {
             .expect("an automaton");
         let scanner = Scanner::new(words.clone()).expect("a scanner");
         let dfa = Scanner::build_dfa(&words).expect("a DFA");
+        // Long enough for several streams, with their bounds falling at every
+        // offset of the words around them.
+        let long: Vec<Vec<u8>> = (0..72)
+            .map(|extra| {
+                let mut text = b"connect exec sk_ ".repeat(STREAMS_FROM / 17 + 6);
+                text.truncate(STREAMS_FROM + extra);
+                text
+            })
+            .collect();
+        let texts = texts.iter().copied().chain(long.iter().map(Vec::as_slice));
         for text in texts {
             let expected: Vec<(usize, usize, usize)> = reference
                 .find_overlapping_iter(text)
