@@ -563,10 +563,16 @@ mod tests {
         let dfa = Scanner::build_dfa(&words).expect("a DFA");
         // Long enough for several streams, with their bounds falling at every
         // offset of the words around them.
-        let long: Vec<Vec<u8>> = (0..72)
-            .map(|extra| {
-                let mut text = b"connect exec sk_ ".repeat(STREAMS_FROM / 17 + 6);
-                text.truncate(STREAMS_FROM + extra);
+        // Half of them in other cases, which the words match too.
+        let long: Vec<Vec<u8>> = (0..144)
+            .map(|n| {
+                let period: &[u8] = if n % 2 == 0 {
+                    b"connect exec sk_ "
+                } else {
+                    b"CONNECT eXec SK_ "
+                };
+                let mut text = period.repeat(STREAMS_FROM / 17 + 6);
+                text.truncate(STREAMS_FROM + n / 2);
                 text
             })
             .collect();
