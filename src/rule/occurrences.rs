@@ -13,8 +13,7 @@
 //! candidate's text, as they occur nearly everywhere.
 
 use super::literals::RequiredLiterals;
-use aho_corasick::automaton::Automaton;
-use aho_corasick::automaton::StateID;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{dfa, nfa, Anchored};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -562,8 +561,8 @@ mod tests {
         let scanner = Scanner::new(words.clone()).expect("a scanner");
         let dfa = Scanner::build_dfa(&words).expect("a DFA");
         // Long enough for several streams, with their bounds falling at every
-        // offset of the words around them.
-        // Half of them in other cases, which the words match too.
+        // offset of the words around them; half in other cases, which the
+        // words match too.
         let long: Vec<Vec<u8>> = (0..144)
             .map(|n| {
                 let period: &[u8] = if n % 2 == 0 {
