@@ -10,8 +10,11 @@
 #      eslint-plugin-security); a peer that cannot be installed is reported
 #      and skipped;
 #   2. builds the corpus (scripts/corpus.sh), backlint (release) and the
-#      parse-floor bench (benches/parse_floor.rs), and freezes copies of both
-#      binaries so a rebuild during the run cannot change them;
+#      parse-floor bench (benches/parse_floor.rs), both as `cargo install`
+#      would and again with profile-guided optimisation of the C code
+#      (scripts/build-pgo.sh; the rows without a suffix are that build, the
+#      `-plain` rows the other), and freezes copies of the binaries so a
+#      rebuild during the run cannot change them;
 #   3. derives the inputs for the scaling runs: the built-in rules duplicated
 #      x5 under new ids (target/bench-rules/x5, with an x1 copy for a fair
 #      baseline) and the corpus copied three times (target/corpus-x3);
@@ -32,6 +35,7 @@
 #         SKIP_CRITERION=1
 #         SKIP_BUILD=1    reuse the binaries frozen in target/bench-tools/bin
 #         ONLY="backlint semgrep …"  measure only these ids (see measure calls)
+#         PGO=0           measure the plain build only (no -plain rows)
 # Needs:  cargo, python3 (venv, pip), npm, apt-get for hyperfine and time
 #         when missing (root).
 set -uo pipefail
@@ -105,11 +109,10 @@ say "corpus"
 scripts/corpus.sh >"$OUT/logs/corpus.log" 2>&1 || { echo "error: scripts/corpus.sh failed (see $OUT/logs/corpus.log)" >&2; exit 1; }
 
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -x "$BIN/backlint" ]]; then
-say "building backlint (release) and the parse-floor bench"
-cargo build --release --quiet || { echo "error: cargo build --release failed" >&2; exit 1; }
-cp target/release/backlint "$BIN/backlint"
-floor_exe=$(cargo bench --bench parse_floor --no-run --message-format=json 2>>"$OUT/logs/build.log" \
-  | python3 -c '
+# The floor is built from the same C objects as the backlint it is compared
+# with, so both get (or both lack) the profile-guided build.
+floor_path() {
+  python3 -c '
 import json, sys
 for line in sys.stdin:
     try:
@@ -117,8 +120,23 @@ for line in sys.stdin:
     except ValueError:
         continue
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "parse_floor":
-        print(m["executable"])')
-[[ -n "$floor_exe" ]] && cp "$floor_exe" "$BIN/parse_floor" || warn "parse_floor bench did not build"
+        print(m["executable"])'
+}
+say "building backlint (release) and the parse-floor bench, as cargo install does"
+cargo build --release --quiet || { echo "error: cargo build --release failed" >&2; exit 1; }
+floor_exe=$(cargo bench --bench parse_floor --no-run --message-format=json 2>>"$OUT/logs/build.log" | floor_path)
+if [[ "${PGO:-1}" == 1 ]]; then
+  cp target/release/backlint "$BIN/backlint-plain"
+  [[ -n "$floor_exe" ]] && cp "$floor_exe" "$BIN/parse_floor-plain"
+  say "building both again with profile-guided optimisation (scripts/build-pgo.sh)"
+  scripts/build-pgo.sh --floor >"$OUT/logs/pgo.log" 2>&1 || { echo "error: scripts/build-pgo.sh failed (see $OUT/logs/pgo.log)" >&2; exit 1; }
+  cp target/pgo/release/backlint "$BIN/backlint"
+  floor_exe=$(tail -n 1 "$OUT/logs/pgo.log")
+else
+  rm -f "$BIN/backlint-plain" "$BIN/parse_floor-plain"
+  cp target/release/backlint "$BIN/backlint"
+fi
+[[ -n "$floor_exe" && -x "$floor_exe" ]] && cp "$floor_exe" "$BIN/parse_floor" || warn "parse_floor bench did not build"
 fi
 BACKLINT="$BIN/backlint"
 if "$BACKLINT" check --help | grep -q -- '--no-cache'; then HAS_CACHE=1; else HAS_CACHE=0; fi
@@ -212,6 +230,7 @@ for lang in $LANGS; do
 done
 
 bl=("$BACKLINT" check --format json --quiet --fail-on error)
+bl_plain=("$BIN/backlint-plain" check --format json --quiet --fail-on error)
 # NAMED_RUN LIST CMD...: CMD with the paths of LIST appended, in batches
 # run one after another (xargs). Exits 1 when a batch reported findings,
 # 2 when one failed (exit code above 1: an error, a panic), which stops it.
@@ -245,6 +264,10 @@ for lang in $LANGS; do
   [[ -x "$BIN/parse_floor" ]] && measure parse-floor-visit "$lang" "tree-sitter parse + a cursor visit of every node" "$RUNS" "$dir" "$BIN/parse_floor" --visit .
   [[ -x "$BIN/parse_floor" ]] && measure parse-floor-arena "$lang" "tree-sitter parse into backlint's per-thread arena (mechanism 31)" "$RUNS" "$dir" "$BIN/parse_floor" --arena .
   measure backlint "$lang" "backlint, all rules, cold" "$RUNS" "$dir" "${bl[@]}" "${cold[@]}" .
+  if [[ -x "$BIN/backlint-plain" ]]; then
+    measure backlint-plain "$lang" "backlint built without PGO (cargo install), all rules, cold" "$RUNS" "$dir" "${bl_plain[@]}" "${cold[@]}" .
+    [[ -x "$BIN/parse_floor-plain" ]] && measure parse-floor-plain "$lang" "tree-sitter parse only, built without PGO" "$RUNS" "$dir" "$BIN/parse_floor-plain" .
+  fi
   measure backlint-one-rule "$lang" "backlint --select hardcoded-secret (unanchored: parses every file)" "$RUNS" "$dir" "${bl[@]}" "${cold[@]}" --select hardcoded-secret .
   measure backlint-jobs1 "$lang" "backlint --jobs 1" "$RUNS" "$dir" "${bl[@]}" "${cold[@]}" --jobs 1 .
   measure backlint-jobs2 "$lang" "backlint --jobs 2" "$RUNS" "$dir" "${bl[@]}" "${cold[@]}" --jobs 2 .
