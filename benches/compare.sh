@@ -122,7 +122,7 @@ for line in sys.stdin:
     if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "parse_floor":
         print(m["executable"])'
 }
-say "building backlint (release) and the parse-floor bench, as cargo install does"
+say "building backlint (release) and the parse-floor bench without PGO"
 cargo build --release --quiet || { echo "error: cargo build --release failed" >&2; exit 1; }
 floor_exe=$(cargo bench --bench parse_floor --no-run --message-format=json 2>>"$OUT/logs/build.log" | floor_path)
 if [[ "${PGO:-1}" == 1 ]]; then

@@ -14,6 +14,15 @@
 #         BASELINE=path  another backlint binary (an older build) run in
 #                        every round too, to compare two builds under the
 #                        same conditions
+#         SEMGREP=1      run semgrep with the ten rules of benches/peers
+#                        in every round too (Python and JavaScript/
+#                        TypeScript; 30–100 s a run) and give semgrep /
+#                        backlint per round
+#         PLAIN=0        leave out the builds without PGO; by default, when
+#                        compare.sh froze them (backlint-plain,
+#                        parse_floor-plain), every round runs them too and
+#                        the table gives their ratio, plain to plain, and
+#                        the time of the profile-guided build against them
 # Needs:  the binaries and corpus benches/compare.sh leaves behind
 #         (target/bench-tools/bin/{backlint,parse_floor}, target/corpus);
 #         run it once first (SKIP_INSTALL=1 ONLY=parse-floor is enough).
@@ -62,6 +71,14 @@ for lang in $LANGS; do
     names+=(ast-grep)
     cmds+=("$TOOLS/venv/bin/ast-grep scan -c $TOOLS/ast-grep/sgconfig.yml --json=compact .")
   fi
+  if [[ ${SEMGREP:-0} == 1 && $lang != rust && -x $TOOLS/venv/bin/semgrep ]]; then
+    names+=(semgrep)
+    cmds+=("$TOOLS/venv/bin/semgrep scan --metrics=off --disable-version-check --no-git-ignore --project-root . --max-target-bytes 2097152 --config $ROOT/benches/peers/semgrep/$lang.yaml --json -q -o /dev/null .")
+  fi
+  if [[ ${PLAIN:-1} == 1 && -x $BIN/backlint-plain && -x $BIN/parse_floor-plain ]]; then
+    names+=(parse-floor-plain backlint-plain)
+    cmds+=("$BIN/parse_floor-plain ." "$BIN/backlint-plain check --no-cache --format json --quiet --fail-on error .")
+  fi
   n=${#names[@]}
   for round in $(seq "$ROUNDS"); do
     for k in $(seq 0 $((n - 1))); do
@@ -79,17 +96,21 @@ rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
 runs = collections.defaultdict(dict)
 for corpus, rnd, name, secs in rows:
     runs[corpus].setdefault(int(rnd), {})[name] = float(secs)
-print("| corpus | parse floor s (median) | backlint s (median) | backlint / floor per round: median (min–max) | backlint / arena floor | baseline / floor | ast-grep / floor |")
-print("|---|---|---|---|---|---|---|")
+print("| corpus | parse floor s (median) | backlint s (median) | backlint / floor per round: median (min–max) | backlint / arena floor | baseline / floor | ast-grep / floor | plain / plain floor | backlint / plain | semgrep / backlint |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for corpus, rounds in runs.items():
     by = lambda name: [r[name] for r in rounds.values() if name in r]
     ratio = lambda name: [r[name] / r["parse-floor"] for r in rounds.values() if name in r]
     bl = ratio("backlint")
     other = lambda name: "%.2f×" % statistics.median(ratio(name)) if ratio(name) else "—"
     arena = [r["backlint"] / r["parse-floor-arena"] for r in rounds.values() if "parse-floor-arena" in r]
-    print("| %s | %.2f | %.2f | %.2f× (%.2f–%.2f) | %s | %s | %s |" % (
+    pair = lambda a, b: [r[a] / r[b] for r in rounds.values() if a in r and b in r]
+    spread = lambda xs: "%.2f× (%.2f–%.2f)" % (statistics.median(xs), min(xs), max(xs)) if xs else "—"
+    print("| %s | %.2f | %.2f | %.2f× (%.2f–%.2f) | %s | %s | %s | %s | %s | %s |" % (
         corpus, statistics.median(by("parse-floor")), statistics.median(by("backlint")),
         statistics.median(bl), min(bl), max(bl),
-        "%.2f×" % statistics.median(arena) if arena else "—", other("baseline"), other("ast-grep")))
+        "%.2f×" % statistics.median(arena) if arena else "—", other("baseline"), other("ast-grep"),
+        spread(pair("backlint-plain", "parse-floor-plain")), spread(pair("backlint", "backlint-plain")),
+        spread(pair("semgrep", "backlint"))))
 EOF
 echo "rounds: $TSV"
