@@ -111,20 +111,9 @@ scripts/corpus.sh >"$OUT/logs/corpus.log" 2>&1 || { echo "error: scripts/corpus.
 if [[ "${SKIP_BUILD:-0}" != 1 || ! -x "$BIN/backlint" ]]; then
 # The floor is built from the same C objects as the backlint it is compared
 # with, so both get (or both lack) the profile-guided build.
-floor_path() {
-  python3 -c '
-import json, sys
-for line in sys.stdin:
-    try:
-        m = json.loads(line)
-    except ValueError:
-        continue
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "parse_floor":
-        print(m["executable"])'
-}
 say "building backlint (release) and the parse-floor bench without PGO"
 cargo build --release --quiet || { echo "error: cargo build --release failed" >&2; exit 1; }
-floor_exe=$(cargo bench --bench parse_floor --no-run --message-format=json 2>>"$OUT/logs/build.log" | floor_path)
+floor_exe=$(cargo bench --bench parse_floor --no-run --message-format=json 2>>"$OUT/logs/build.log" | python3 scripts/cargo-executable.py parse_floor)
 if [[ "${PGO:-1}" == 1 ]]; then
   cp target/release/backlint "$BIN/backlint-plain"
   [[ -n "$floor_exe" ]] && cp "$floor_exe" "$BIN/parse_floor-plain"

@@ -86,15 +86,7 @@ fi
 
 if [[ $FLOOR == 1 ]]; then
   CFLAGS="$PGO_USE_FLAGS" cargo bench --locked --bench parse_floor --no-run --message-format=json \
-    | python3 -c '
-import json, sys
-for line in sys.stdin:
-    try:
-        m = json.loads(line)
-    except ValueError:
-        continue
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "parse_floor":
-        print(m["executable"])' >"$CARGO_TARGET_DIR/parse_floor.path"
+    | python3 scripts/cargo-executable.py parse_floor >"$CARGO_TARGET_DIR/parse_floor.path"
 fi
 
 if [[ $INSTALL == 1 ]]; then
