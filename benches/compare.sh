@@ -10,8 +10,8 @@
 #      eslint-plugin-security); a peer that cannot be installed is reported
 #      and skipped;
 #   2. builds the corpus (scripts/corpus.sh), backlint (release) and the
-#      parse-floor bench (benches/parse_floor.rs), both as `cargo install`
-#      would and again with profile-guided optimisation of the C code
+#      parse-floor bench (benches/parse_floor.rs), both as `cargo build
+#      --release` makes them and again with profile-guided optimisation of the C code
 #      (scripts/build-pgo.sh; the rows without a suffix are that build, the
 #      `-plain` rows the other), and freezes copies of the binaries so a
 #      rebuild during the run cannot change them;
@@ -114,15 +114,19 @@ if [[ "${SKIP_BUILD:-0}" != 1 || ! -x "$BIN/backlint" ]]; then
 say "building backlint (release) and the parse-floor bench without PGO"
 cargo build --release --quiet || { echo "error: cargo build --release failed" >&2; exit 1; }
 floor_exe=$(cargo bench --bench parse_floor --no-run --message-format=json 2>>"$OUT/logs/build.log" | python3 scripts/cargo-executable.py parse_floor)
+rm -f "$BIN/backlint" "$BIN/parse_floor" "$BIN/backlint-plain" "$BIN/parse_floor-plain"
 if [[ "${PGO:-1}" == 1 ]]; then
   cp target/release/backlint "$BIN/backlint-plain"
   [[ -n "$floor_exe" ]] && cp "$floor_exe" "$BIN/parse_floor-plain"
   say "building both again with profile-guided optimisation (scripts/build-pgo.sh)"
-  scripts/build-pgo.sh --floor >"$OUT/logs/pgo.log" 2>&1 || { echo "error: scripts/build-pgo.sh failed (see $OUT/logs/pgo.log)" >&2; exit 1; }
-  cp target/pgo/release/backlint "$BIN/backlint"
-  floor_exe=$(tail -n 1 "$OUT/logs/pgo.log")
+  pgo_dir="$ROOT/target/pgo"
+  PGO_TARGET_DIR="$pgo_dir" scripts/build-pgo.sh --floor >"$OUT/logs/pgo.log" 2>&1 \
+    || { echo "error: scripts/build-pgo.sh failed (see $OUT/logs/pgo.log)" >&2; exit 1; }
+  grep -q '^profile-guided' "$pgo_dir/pgo.status" \
+    || warn "scripts/build-pgo.sh made a plain build ($(cat "$pgo_dir/pgo.status")): the rows without a suffix are not profile-guided"
+  cp "$pgo_dir/release/backlint" "$BIN/backlint"
+  floor_exe=$(cat "$pgo_dir/parse_floor.path")
 else
-  rm -f "$BIN/backlint-plain" "$BIN/parse_floor-plain"
   cp target/release/backlint "$BIN/backlint"
 fi
 [[ -n "$floor_exe" && -x "$floor_exe" ]] && cp "$floor_exe" "$BIN/parse_floor" || warn "parse_floor bench did not build"
@@ -253,8 +257,8 @@ for lang in $LANGS; do
   [[ -x "$BIN/parse_floor" ]] && measure parse-floor-visit "$lang" "tree-sitter parse + a cursor visit of every node" "$RUNS" "$dir" "$BIN/parse_floor" --visit .
   [[ -x "$BIN/parse_floor" ]] && measure parse-floor-arena "$lang" "tree-sitter parse into backlint's per-thread arena (mechanism 31)" "$RUNS" "$dir" "$BIN/parse_floor" --arena .
   measure backlint "$lang" "backlint, all rules, cold" "$RUNS" "$dir" "${bl[@]}" "${cold[@]}" .
-  if [[ -x "$BIN/backlint-plain" ]]; then
-    measure backlint-plain "$lang" "backlint built without PGO (cargo install), all rules, cold" "$RUNS" "$dir" "${bl_plain[@]}" "${cold[@]}" .
+  if [[ "${PGO:-1}" == 1 && -x "$BIN/backlint-plain" ]]; then
+    measure backlint-plain "$lang" "backlint built without PGO (cargo build --release), all rules, cold" "$RUNS" "$dir" "${bl_plain[@]}" "${cold[@]}" .
     [[ -x "$BIN/parse_floor-plain" ]] && measure parse-floor-plain "$lang" "tree-sitter parse only, built without PGO" "$RUNS" "$dir" "$BIN/parse_floor-plain" .
   fi
   measure backlint-one-rule "$lang" "backlint --select hardcoded-secret (unanchored: parses every file)" "$RUNS" "$dir" "${bl[@]}" "${cold[@]}" --select hardcoded-secret .
