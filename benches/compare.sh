@@ -222,8 +222,9 @@ for lang in $LANGS; do
   LINES[$lang-x3]=$(count_lines "$CORPUS_X3/$lang" "$lang")
 done
 
-bl=("$BACKLINT" check --format json --quiet --fail-on error)
-bl_plain=("$BIN/backlint-plain" check --format json --quiet --fail-on error)
+check_args=(check --format json --quiet --fail-on error)
+bl=("$BACKLINT" "${check_args[@]}")
+bl_plain=("$BIN/backlint-plain" "${check_args[@]}")
 # NAMED_RUN LIST CMD...: CMD with the paths of LIST appended, in batches
 # run one after another (xargs). Exits 1 when a batch reported findings,
 # 2 when one failed (exit code above 1: an error, a panic), which stops it.

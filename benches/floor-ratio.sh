@@ -60,12 +60,13 @@ for lang in $LANGS; do
   # The floor twice: parsing with the C allocator, as any tree-sitter
   # program does, and into the per-thread arena, as backlint does
   # (mechanism 31 in docs/benchmarks.md).
+  check="check --no-cache --format json --quiet --fail-on error ."
   names=(parse-floor parse-floor-arena backlint)
-  cmds=("$BIN/parse_floor ." "$BIN/parse_floor --arena ." "$BACKLINT check --no-cache --format json --quiet --fail-on error .")
+  cmds=("$BIN/parse_floor ." "$BIN/parse_floor --arena ." "$BACKLINT $check")
   # benches/peers has ast-grep rules for Python and JavaScript/TypeScript.
   if [[ -n ${BASELINE:-} ]]; then
     names+=(baseline)
-    cmds+=("$(realpath "$BASELINE") check --no-cache --format json --quiet --fail-on error .")
+    cmds+=("$(realpath "$BASELINE") $check")
   fi
   if [[ $lang != rust && -x $TOOLS/venv/bin/ast-grep && -f $TOOLS/ast-grep/sgconfig.yml ]]; then
     names+=(ast-grep)
@@ -77,7 +78,7 @@ for lang in $LANGS; do
   fi
   if [[ ${PLAIN:-1} == 1 && -x $BIN/backlint-plain && -x $BIN/parse_floor-plain ]]; then
     names+=(parse-floor-plain backlint-plain)
-    cmds+=("$BIN/parse_floor-plain ." "$BIN/backlint-plain check --no-cache --format json --quiet --fail-on error .")
+    cmds+=("$BIN/parse_floor-plain ." "$BIN/backlint-plain $check")
   fi
   n=${#names[@]}
   for round in $(seq "$ROUNDS"); do
