@@ -188,7 +188,12 @@ fn lint_config(rules: &RuleSet, kind: ConfigKind, path: &str, source: &str) -> F
         return outcome;
     };
     let lines = LineIndex::new(source);
-    let mut findings: Vec<Finding> = secrets::scan_config(kind, source)
+    let found = if secrets::is_example_file(std::path::Path::new(path)) {
+        secrets::scan_example_config(kind, source)
+    } else {
+        secrets::scan_config(kind, source)
+    };
+    let mut findings: Vec<Finding> = found
         .into_iter()
         .map(|s| {
             let place = s

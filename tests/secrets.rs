@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use backlint::secrets::detectors::builtin;
 use backlint::secrets::{
-    config_kind, is_placeholder, redact, scan_config, scan_literal, ConfigKind, SecretFinding,
-    MASK, MAX_PREFIX,
+    config_kind, is_example_file, is_placeholder, redact, scan_config, scan_example_config,
+    scan_literal, ConfigKind, SecretFinding, MASK, MAX_PREFIX,
 };
 
 const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -643,10 +643,12 @@ fn fixture_results() -> Vec<FixtureResult> {
         let notes = annotations(&path, &text);
         let expected = notes.iter().filter(|n| n.1).map(|n| n.0).collect();
         let ok = notes.iter().filter(|n| !n.1).map(|n| n.0).collect();
-        let flagged = scan_config(kind, &text)
-            .iter()
-            .map(|f| line_of(&text, f.span.start))
-            .collect();
+        let found = if is_example_file(&path) {
+            scan_example_config(kind, &text)
+        } else {
+            scan_config(kind, &text)
+        };
+        let flagged = found.iter().map(|f| line_of(&text, f.span.start)).collect();
         out.push((path, expected, ok, flagged));
     }
     out
@@ -707,4 +709,42 @@ fn compare_print_results() {
         serde_json::Value::Array(json).to_string(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn example_and_template_files_are_told_by_name() {
+    for name in [
+        ".env.example",
+        "config.sample.yaml",
+        "settings.template.json",
+        "data/waf/examples-1.json",
+        "Example.toml",
+    ] {
+        assert!(is_example_file(Path::new(name)), "{name}");
+    }
+    for name in [
+        ".env",
+        "config/settings.yaml",
+        "examples/app/.env",
+        "Cargo.toml",
+    ] {
+        assert!(!is_example_file(Path::new(name)), "{name}");
+    }
+}
+
+#[test]
+fn example_files_report_provider_formats_only() {
+    let text = "API_TOKEN=Xk29fjQpLm83VbTzR4wN\n\
+                GITHUB_TOKEN=ghp_q8STZHE6svi34zWH8xMS9BMoXOJrLo8F2nXM\n";
+    let detectors = |found: Vec<SecretFinding>| -> Vec<String> {
+        found.into_iter().map(|f| f.detector).collect()
+    };
+    assert_eq!(
+        detectors(scan_config(ConfigKind::Env, text)).len(),
+        2,
+        "both values are secrets in a real .env"
+    );
+    let example = detectors(scan_example_config(ConfigKind::Env, text));
+    assert_eq!(example.len(), 1, "{example:?}");
+    assert_ne!(example[0], "generic-secret");
 }

@@ -50,6 +50,17 @@ fn under_git_dir(path: &Path) -> bool {
         .any(|c| matches!(c, Component::Normal(n) if n == ".git"))
 }
 
+/// Words that mark a config file as an example or template to copy
+/// (`.env.example`, `config.sample.yaml`, `settings.template.json`,
+/// botocore's `examples-1.json`).
+const EXAMPLE_WORDS: &[&str] = &["example", "sample", "template"];
+
+/// Whether the config file `path` is, by its name, an example or template:
+/// only provider formats are looked for there (`super::scan_example_config`).
+pub fn is_example_file(path: &Path) -> bool {
+    file_name(path).is_some_and(|name| EXAMPLE_WORDS.iter().any(|w| name.contains(w)))
+}
+
 /// The config format of `path`, judged by its name, or `None` for files
 /// that are not config files (and for lockfiles and minified files).
 pub fn config_kind(path: &Path) -> Option<ConfigKind> {

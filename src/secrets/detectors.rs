@@ -336,6 +336,9 @@ impl Detectors {
     /// The first bound detector that accepts `value` bound to `key`, with
     /// the secret's range within `value`.
     pub fn scan_bound(&self, key: &str, value: &str) -> Option<Hit> {
+        if names_itself(key, value) {
+            return None;
+        }
         let key = normalize(key);
         self.all.iter().enumerate().find_map(|(i, d)| {
             if !d.binds(&key) {
@@ -345,6 +348,21 @@ impl Detectors {
             Some(Hit { detector: i, span })
         })
     }
+}
+
+/// Whether `value` spells part of its own `key`, letters and digits
+/// compared without case (`AWS_SESSION_TOKEN = "aws-session-token"`,
+/// `_RELATIONSHIP_TOKEN = "relationship"`): a name that refers to the key,
+/// as in lookup tables and parser tokens, not a secret.
+fn names_itself(key: &str, value: &str) -> bool {
+    let letters = |s: &str| -> Vec<u8> {
+        s.bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase())
+            .collect()
+    };
+    let value = letters(value);
+    value.len() >= 4 && letters(key).windows(value.len()).any(|w| w == value)
 }
 
 /// Keeps, among overlapping hits, the one from the earlier detector (then

@@ -23,7 +23,7 @@ mod redact;
 
 use std::ops::Range;
 
-pub use config_files::{config_kind, is_secret_dotfile};
+pub use config_files::{config_kind, is_example_file, is_secret_dotfile};
 pub use entropy::shannon;
 pub use keys::normalize as normalize_key;
 pub use placeholder::is_placeholder;
@@ -104,8 +104,24 @@ pub struct SecretFinding {
 
 /// Secrets in the config file `text`, read as `kind`, sorted by position.
 pub fn scan_config(kind: ConfigKind, text: &str) -> Vec<SecretFinding> {
+    scan_config_with(kind, text, true)
+}
+
+/// Secrets in an example or template config file ([`is_example_file`]):
+/// provider formats only. Values bound to sensitive names in such files
+/// show what to fill in (`API_TOKEN=abcd1234-…`), so the generic detectors
+/// would report documentation; a real provider key is still a leak.
+pub fn scan_example_config(kind: ConfigKind, text: &str) -> Vec<SecretFinding> {
+    scan_config_with(kind, text, false)
+}
+
+fn scan_config_with(kind: ConfigKind, text: &str, bound: bool) -> Vec<SecretFinding> {
     let detectors = builtin();
-    let pairs = parse::pairs(kind, text);
+    let pairs = if bound {
+        parse::pairs(kind, text)
+    } else {
+        Vec::new()
+    };
     let mut hits = detectors.scan_text(text);
     for pair in &pairs {
         let (Some(key), Some(value)) = (&pair.key, text.get(pair.span.clone())) else {

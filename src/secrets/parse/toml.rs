@@ -21,7 +21,24 @@ fn walk_table(text: &str, table: &DeTable<'_>, out: &mut Vec<Pair>) {
     }
 }
 
+/// Tables and arrays of package requirements and feature lists (Cargo's
+/// `[features]` and `[*dependencies]`, `pyproject.toml`'s dependencies and
+/// extras): their values name packages and features, never credentials,
+/// while their keys often look sensitive (`auth = ["dep:base64"]`).
+const PACKAGE_LISTS: &[&str] = &[
+    "features",
+    "dependencies",
+    "dev-dependencies",
+    "build-dependencies",
+    "optional-dependencies",
+    "dependency-groups",
+    "extras",
+];
+
 fn walk_value(text: &str, value: &Spanned<DeValue<'_>>, key: &str, out: &mut Vec<Pair>) {
+    if PACKAGE_LISTS.contains(&key) {
+        return;
+    }
     match value.get_ref() {
         DeValue::String(_) => {
             if let Some(span) = string_body(text, value.span()) {
@@ -89,6 +106,20 @@ mod tests {
                 ("password".to_string(), "p1")
             ]
         );
+    }
+
+    #[test]
+    fn package_lists_are_not_read() {
+        let text = "[features]\nauth = [\"dep:base64\"]\n[dependencies]\ntoken-auth = \"1.2\"\n\
+                    [target.'cfg(unix)'.dev-dependencies]\nsecret-service = { version = \"4\" }\n\
+                    [project]\ndependencies = [\"pyjwt>=2\"]\n[project.optional-dependencies]\n\
+                    auth = [\"authlib\"]\n[secrets]\ntoken = \"t1\"\n";
+        let got: Vec<_> = pairs(text)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| (p.key.unwrap_or_default(), &text[p.span]))
+            .collect();
+        assert_eq!(got, [("token".to_string(), "t1")]);
     }
 
     #[test]
