@@ -17,7 +17,7 @@
 #         SEMGREP=1      run semgrep with the ten rules of benches/peers
 #                        in every round too (Python and JavaScript/
 #                        TypeScript; 30–100 s a run) and give semgrep /
-#                        backlint per round
+#                        backlint and semgrep / floor per round
 #         PLAIN=0        leave out the builds without PGO; by default, when
 #                        compare.sh froze them (backlint-plain,
 #                        parse_floor-plain), every round runs them too and
@@ -43,12 +43,20 @@ for need in "$BACKLINT" "$BIN/parse_floor"; do
   [[ -x $need ]] || { echo "floor-ratio: $need is missing; run benches/compare.sh first" >&2; exit 2; }
 done
 
-# Wall seconds of one run of "$@" in the current directory.
+# Wall seconds of one run of "$@" in the current directory, or "failed"
+# (with a warning) when it exits with a status above 1: 1 only means
+# findings for the linters, while a crash must not count as a fast run.
 wall() {
-  local t0 t1
+  local t0 t1 status
   t0=$(date +%s.%N)
   "$@" >/dev/null 2>&1
+  status=$?
   t1=$(date +%s.%N)
+  if ((status > 1)); then
+    echo "floor-ratio: exit status $status from: $*" >&2
+    echo failed
+    return
+  fi
   echo "$t1 - $t0" | bc
 }
 
@@ -96,22 +104,24 @@ import collections, statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
 runs = collections.defaultdict(dict)
 for corpus, rnd, name, secs in rows:
-    runs[corpus].setdefault(int(rnd), {})[name] = float(secs)
-print("| corpus | parse floor s (median) | backlint s (median) | backlint / floor per round: median (min–max) | backlint / arena floor | baseline / floor | ast-grep / floor | plain / plain floor | backlint / plain | semgrep / backlint |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+    # A failed run is left out of its round: ratios with it are skipped.
+    if secs != "failed":
+        runs[corpus].setdefault(int(rnd), {})[name] = float(secs)
+print("| corpus | parse floor s (median) | backlint s (median) | backlint / floor per round: median (min–max) | backlint / arena floor | baseline / floor | ast-grep / floor | plain / plain floor | backlint / plain | semgrep / backlint | semgrep / floor |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for corpus, rounds in runs.items():
     by = lambda name: [r[name] for r in rounds.values() if name in r]
-    ratio = lambda name: [r[name] / r["parse-floor"] for r in rounds.values() if name in r]
+    ratio = lambda name: [r[name] / r["parse-floor"] for r in rounds.values() if name in r and "parse-floor" in r]
     bl = ratio("backlint")
     other = lambda name: "%.2f×" % statistics.median(ratio(name)) if ratio(name) else "—"
-    arena = [r["backlint"] / r["parse-floor-arena"] for r in rounds.values() if "parse-floor-arena" in r]
     pair = lambda a, b: [r[a] / r[b] for r in rounds.values() if a in r and b in r]
+    arena = pair("backlint", "parse-floor-arena")
     spread = lambda xs: "%.2f× (%.2f–%.2f)" % (statistics.median(xs), min(xs), max(xs)) if xs else "—"
-    print("| %s | %.2f | %.2f | %.2f× (%.2f–%.2f) | %s | %s | %s | %s | %s | %s |" % (
-        corpus, statistics.median(by("parse-floor")), statistics.median(by("backlint")),
-        statistics.median(bl), min(bl), max(bl),
+    secs = lambda name: "%.2f" % statistics.median(by(name)) if by(name) else "—"
+    print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        corpus, secs("parse-floor"), secs("backlint"), spread(bl),
         "%.2f×" % statistics.median(arena) if arena else "—", other("baseline"), other("ast-grep"),
         spread(pair("backlint-plain", "parse-floor-plain")), spread(pair("backlint", "backlint-plain")),
-        spread(pair("semgrep", "backlint"))))
+        spread(pair("semgrep", "backlint")), spread(ratio("semgrep"))))
 EOF
 echo "rounds: $TSV"
