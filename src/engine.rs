@@ -188,33 +188,29 @@ fn lint_config(rules: &RuleSet, kind: ConfigKind, path: &str, source: &str) -> F
         return outcome;
     };
     let lines = LineIndex::new(source);
-    let found = if secrets::is_example_file(std::path::Path::new(path)) {
-        secrets::scan_example_config(kind, source)
-    } else {
-        secrets::scan_config(kind, source)
-    };
-    let mut findings: Vec<Finding> = found
-        .into_iter()
-        .map(|s| {
-            let place = s
-                .key
-                .as_deref()
-                .map(|k| format!(" in `{k}`"))
-                .unwrap_or_default();
-            Finding {
-                rule_id: rule.id.clone(),
-                severity: rule.severity,
-                message: format!(
-                    "Hard-coded secret ({}){place}: `{}`",
-                    s.detector, s.redacted
-                ),
-                span: lines.span(s.span.start, s.span.end),
-                fix: None,
-                fingerprint: String::new(),
-                trace: Vec::new(),
-            }
-        })
-        .collect();
+    let mut findings: Vec<Finding> =
+        secrets::scan_config_file(std::path::Path::new(path), kind, source)
+            .into_iter()
+            .map(|s| {
+                let place = s
+                    .key
+                    .as_deref()
+                    .map(|k| format!(" in `{k}`"))
+                    .unwrap_or_default();
+                Finding {
+                    rule_id: rule.id.clone(),
+                    severity: rule.severity,
+                    message: format!(
+                        "Hard-coded secret ({}){place}: `{}`",
+                        s.detector, s.redacted
+                    ),
+                    span: lines.span(s.span.start, s.span.end),
+                    fix: None,
+                    fingerprint: String::new(),
+                    trace: Vec::new(),
+                }
+            })
+            .collect();
     if !findings.is_empty() {
         let suppressions = Suppressions::new(source, kind.line_comment());
         findings.retain(|f| !suppressions.suppresses(f.span.start.line, &f.rule_id));

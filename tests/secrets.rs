@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use backlint::secrets::detectors::builtin;
 use backlint::secrets::{
-    config_kind, is_example_file, is_placeholder, redact, scan_config, scan_example_config,
+    config_kind, is_example_file, is_placeholder, redact, scan_config, scan_config_file,
     scan_literal, ConfigKind, SecretFinding, MASK, MAX_PREFIX,
 };
 
@@ -643,12 +643,10 @@ fn fixture_results() -> Vec<FixtureResult> {
         let notes = annotations(&path, &text);
         let expected = notes.iter().filter(|n| n.1).map(|n| n.0).collect();
         let ok = notes.iter().filter(|n| !n.1).map(|n| n.0).collect();
-        let found = if is_example_file(&path) {
-            scan_example_config(kind, &text)
-        } else {
-            scan_config(kind, &text)
-        };
-        let flagged = found.iter().map(|f| line_of(&text, f.span.start)).collect();
+        let flagged = scan_config_file(&path, kind, &text)
+            .iter()
+            .map(|f| line_of(&text, f.span.start))
+            .collect();
         out.push((path, expected, ok, flagged));
     }
     out
@@ -736,15 +734,23 @@ fn example_and_template_files_are_told_by_name() {
 fn example_files_report_provider_formats_only() {
     let text = "API_TOKEN=Xk29fjQpLm83VbTzR4wN\n\
                 GITHUB_TOKEN=ghp_q8STZHE6svi34zWH8xMS9BMoXOJrLo8F2nXM\n";
-    let detectors = |found: Vec<SecretFinding>| -> Vec<String> {
-        found.into_iter().map(|f| f.detector).collect()
+    let scan = |name: &str| -> Vec<(String, Option<String>)> {
+        scan_config_file(Path::new(name), ConfigKind::Env, text)
+            .into_iter()
+            .map(|f| (f.detector, f.key))
+            .collect()
     };
     assert_eq!(
-        detectors(scan_config(ConfigKind::Env, text)).len(),
+        scan(".env").len(),
         2,
         "both values are secrets in a real .env"
     );
-    let example = detectors(scan_example_config(ConfigKind::Env, text));
+    let example = scan(".env.example");
     assert_eq!(example.len(), 1, "{example:?}");
-    assert_ne!(example[0], "generic-secret");
+    assert_ne!(example[0].0, "generic-secret");
+    assert_eq!(
+        example[0].1.as_deref(),
+        Some("GITHUB_TOKEN"),
+        "the key is still named"
+    );
 }

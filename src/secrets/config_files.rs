@@ -56,7 +56,7 @@ fn under_git_dir(path: &Path) -> bool {
 const EXAMPLE_WORDS: &[&str] = &["example", "sample", "template"];
 
 /// Whether the config file `path` is, by its name, an example or template:
-/// only provider formats are looked for there (`super::scan_example_config`).
+/// only provider formats are looked for there (`super::scan_config_file`).
 pub fn is_example_file(path: &Path) -> bool {
     file_name(path).is_some_and(|name| EXAMPLE_WORDS.iter().any(|w| name.contains(w)))
 }

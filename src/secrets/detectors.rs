@@ -336,17 +336,19 @@ impl Detectors {
     /// The first bound detector that accepts `value` bound to `key`, with
     /// the secret's range within `value`.
     pub fn scan_bound(&self, key: &str, value: &str) -> Option<Hit> {
-        if names_itself(key, value) {
-            return None;
-        }
-        let key = normalize(key);
-        self.all.iter().enumerate().find_map(|(i, d)| {
-            if !d.binds(&key) {
-                return None;
-            }
-            let span = d.find_all(value).into_iter().next()?;
-            Some(Hit { detector: i, span })
-        })
+        let normalized = normalize(key);
+        self.all
+            .iter()
+            .enumerate()
+            .find_map(|(i, d)| {
+                if !d.binds(&normalized) {
+                    return None;
+                }
+                let span = d.find_all(value).into_iter().next()?;
+                Some(Hit { detector: i, span })
+            })
+            // Checked last: most keys bind no detector.
+            .filter(|_| !names_itself(key, value))
     }
 }
 

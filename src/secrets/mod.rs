@@ -22,6 +22,7 @@ mod placeholder;
 mod redact;
 
 use std::ops::Range;
+use std::path::Path;
 
 pub use config_files::{config_kind, is_example_file, is_secret_dotfile};
 pub use entropy::shannon;
@@ -107,23 +108,21 @@ pub fn scan_config(kind: ConfigKind, text: &str) -> Vec<SecretFinding> {
     scan_config_with(kind, text, true)
 }
 
-/// Secrets in an example or template config file ([`is_example_file`]):
-/// provider formats only. Values bound to sensitive names in such files
-/// show what to fill in (`API_TOKEN=abcd1234-…`), so the generic detectors
-/// would report documentation; a real provider key is still a leak.
-pub fn scan_example_config(kind: ConfigKind, text: &str) -> Vec<SecretFinding> {
-    scan_config_with(kind, text, false)
+/// Secrets in the config file at `path`, read as `kind`. In an example or
+/// template ([`is_example_file`]) only provider formats are reported:
+/// values bound to sensitive names there show what to fill in
+/// (`API_TOKEN=abcd1234-…`), while a real provider key is still a leak.
+pub fn scan_config_file(path: &Path, kind: ConfigKind, text: &str) -> Vec<SecretFinding> {
+    scan_config_with(kind, text, !is_example_file(path))
 }
 
+/// `bound`: whether values are judged by the names they are bound to
+/// (the generic detectors); the pairs name the key of every finding either way.
 fn scan_config_with(kind: ConfigKind, text: &str, bound: bool) -> Vec<SecretFinding> {
     let detectors = builtin();
-    let pairs = if bound {
-        parse::pairs(kind, text)
-    } else {
-        Vec::new()
-    };
+    let pairs = parse::pairs(kind, text);
     let mut hits = detectors.scan_text(text);
-    for pair in &pairs {
+    for pair in pairs.iter().filter(|_| bound) {
         let (Some(key), Some(value)) = (&pair.key, text.get(pair.span.clone())) else {
             continue;
         };
