@@ -42,8 +42,9 @@ pub enum RuleLoadError {
 ///
 /// Every matcher a rule file compiles asks for the offset of its place in
 /// the file (for errors it might report), so the lines before it are
-/// skipped with `memchr` rather than read character by character: that
-/// read was about a third of compiling the Python rules.
+/// skipped with `memchr` rather than read character by character (that
+/// read was 1.2 % of the instructions of a run over every 15th Python file
+/// of the benchmark corpus).
 pub fn offset_of(text: &str, line: u64, column: u64) -> usize {
     let Some(lines_before) = line.checked_sub(1) else {
         return text.len();
